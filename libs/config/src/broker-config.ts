@@ -1,0 +1,32 @@
+import type { EncryptionKeyring } from '#libs/crypto';
+
+/** The broker's configuration, typed and complete; built once by `loadBrokerConfig`. */
+export interface BrokerConfig {
+  production: boolean;
+  http: { host: string; port: number; publicUrl: string; oauthRedirectUri: string };
+  /** Unset: an embedded Postgres under `dataDir` is used. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  encryptionKeys: EncryptionKeyring;
+  adminApiKey: string;
+  sipgate: {
+    /** True when no OAuth client is configured outside production: the bundled sandbox stands in. */
+    sandbox: boolean;
+    sandboxPort: number;
+    clientId: string;
+    clientSecret: string;
+    realm: string;
+    loginUrl: string;
+    apiUrl: string;
+    defaultScopes: string[];
+    httpTimeoutMs: number;
+  };
+  refresh: { marginSeconds: number; schedulerEnabled: boolean };
+  logLevel: string;
+}
+
+/** Which generated values came from `DATA_DIR` rather than the environment (for the start-up log). */
+export interface GeneratedSecrets {
+  file: string;
+  names: string[];
+}

@@ -1,0 +1,2 @@
+export { createEmptyDatabase, createTestDatabase, type TestDatabase } from './test-database.js';
+export { startTestPostgres } from './test-postgres.js';
