@@ -14,6 +14,9 @@ const MIGRATION_LOCK_KEY = 7_281_540_113;
 export async function applyPendingMigrations(databaseUrl: string): Promise<string[]> {
   const files = await readMigrationFiles();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  // The engine may keep a pooled connection past this call; if the server drops it later (restart,
+  // a dropped database) that must not surface as an unhandled 'error' event and crash the process.
+  pool.on('error', () => undefined);
   const lockClient = await pool.connect();
   try {
     await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
