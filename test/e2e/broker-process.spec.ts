@@ -17,7 +17,11 @@ const embeddedDataDir = () => {
 };
 const postgresProcessesUsing = (dir: string) => {
   try {
-    return execFileSync('pgrep', ['-f', `postgres -D ${dir}`]).toString().trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', `postgres -D ${dir}`])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -79,17 +83,25 @@ describe('the broker process', () => {
   it('migrates the database DATABASE_URL names, once, when two brokers start at the same moment', async () => {
     const database = await createEmptyDatabase();
     databases.push(database);
-    const env = { DATA_DIR: tempDir(), DATABASE_URL: database.url, BROKER_ENCRYPTION_KEYS: generateEncryptionKey('k1') };
+    const env = {
+      DATA_DIR: tempDir(),
+      DATABASE_URL: database.url,
+      BROKER_ENCRYPTION_KEYS: generateEncryptionKey('k1'),
+    };
     const [a, b] = [start(env), start(env)];
     expect(await ready(a)).toBe(200);
     expect(await ready(b)).toBe(200);
 
     const pool = new pg.Pool({ connectionString: database.url });
-    const { rows } = await pool.query(`SELECT migration_name, count(*)::int AS n FROM _prisma_migrations GROUP BY 1`);
+    const { rows } = await pool.query(
+      `SELECT migration_name, count(*)::int AS n FROM _prisma_migrations GROUP BY 1`,
+    );
     await pool.end();
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((row) => row.n === 1)).toBe(true);
-    const applied = [a, b].filter((broker) => broker.lines.some((l) => l.includes('"msg":"migrations applied"')));
+    const applied = [a, b].filter((broker) =>
+      broker.lines.some((l) => l.includes('"msg":"migrations applied"')),
+    );
     expect(applied).toHaveLength(1);
   });
 

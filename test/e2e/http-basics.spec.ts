@@ -26,7 +26,10 @@ describe('HTTP basics', () => {
   it("keeps a caller's plain X-Request-Id and replaces a hostile one", async () => {
     const kept = await broker.app.inject({ url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
     expect(kept.headers['x-request-id']).toBe('abc-123');
-    const replaced = await broker.app.inject({ url: '/health/live', headers: { 'x-request-id': 'a\u0000b<script>' } });
+    const replaced = await broker.app.inject({
+      url: '/health/live',
+      headers: { 'x-request-id': 'a\u0000b<script>' },
+    });
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 

@@ -19,7 +19,10 @@ function loadConfigOrExit(): ReturnType<typeof loadBrokerConfig> {
 const { config, generated } = loadConfigOrExit();
 log.level = config.logLevel;
 if (generated) {
-  log.warn({ file: generated.file, generated: generated.names }, 'using development secrets generated in DATA_DIR');
+  log.warn(
+    { file: generated.file, generated: generated.names },
+    'using development secrets generated in DATA_DIR',
+  );
 }
 
 const runtime = await startRuntime(config, log);

@@ -13,7 +13,10 @@ export interface DevelopmentSecrets {
  * Outside production, secrets nobody configured are generated once and kept in DATA_DIR (owner-only),
  * so a restart can still decrypt what the last run stored and the admin key stays the same.
  */
-export function loadOrCreateDevelopmentSecrets(dataDir: string): { file: string; secrets: DevelopmentSecrets } {
+export function loadOrCreateDevelopmentSecrets(dataDir: string): {
+  file: string;
+  secrets: DevelopmentSecrets;
+} {
   const file = join(dataDir, 'secrets.json');
   if (existsSync(file)) {
     return { file, secrets: JSON.parse(readFileSync(file, 'utf8')) as DevelopmentSecrets };

@@ -116,7 +116,11 @@ export async function startEmbeddedPostgres(
     password: settings.password,
     persistent: true,
     createPostgresUser: runAsPostgresUser,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...(options.fsync === false ? ['-c', 'fsync=off'] : [])],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...(options.fsync === false ? ['-c', 'fsync=off'] : []),
+    ],
     onLog: (message) => log(message.trim()),
     onError: (error) => log(String(error instanceof Error ? error.message : error)),
   });

@@ -12,7 +12,11 @@ export class PrismaService extends PrismaClient {
   }
 
   static forUrl(databaseUrl: string, poolSize = 10): PrismaService {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 });
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: poolSize,
+      connectionTimeoutMillis: 5_000,
+    });
     // An idle client losing its server (Postgres restarting) must not crash the process; the pool
     // replaces it on the next checkout.
     pool.on('error', () => undefined);

@@ -11,7 +11,8 @@ export interface TestDatabase {
 
 function templateUrl(): URL {
   const url = process.env[TEMPLATE_ENV];
-  if (!url) throw new Error(`${TEMPLATE_ENV} is not set: run tests through jest (test/setup/global-setup.mjs)`);
+  if (!url)
+    throw new Error(`${TEMPLATE_ENV} is not set: run tests through jest (test/setup/global-setup.mjs)`);
   return new URL(url);
 }
 
@@ -40,7 +41,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }
 
@@ -52,7 +54,8 @@ export async function createEmptyDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }
 

@@ -17,7 +17,10 @@ function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-export async function createBrokerApp(config: BrokerConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+export async function createBrokerApp(
+  config: BrokerConfig,
+  databaseUrl: string,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestId,
@@ -25,9 +28,13 @@ export async function createBrokerApp(config: BrokerConfig, databaseUrl: string)
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, databaseUrl),
+    adapter,
+    {
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(Logger));
   app
     .getHttpAdapter()

@@ -10,6 +10,10 @@ export const InjectConfig = () => Inject(BROKER_CONFIG);
 @Module({})
 export class ConfigModule {
   static forRoot(config: BrokerConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: BROKER_CONFIG, useValue: config }], exports: [BROKER_CONFIG] };
+    return {
+      module: ConfigModule,
+      providers: [{ provide: BROKER_CONFIG, useValue: config }],
+      exports: [BROKER_CONFIG],
+    };
   }
 }

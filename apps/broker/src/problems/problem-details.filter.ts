@@ -42,7 +42,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const problem = { type, title: error.title, status: error.status, detail: error.detail, ...base };
       return sendProblem(reply, { ...problem, ...error.extensions }, error.headers);
     }
-    const status = error instanceof HttpException ? error.getStatus() : isFastifyError(error) ? error.statusCode : 500;
+    const status =
+      error instanceof HttpException ? error.getStatus() : isFastifyError(error) ? error.statusCode : 500;
     if (status >= 500) {
       this.logger.error({ err: error, requestId: base.requestId }, 'unhandled error');
       return sendProblem(reply, {
@@ -55,7 +56,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     const title = TITLES[status] ?? 'Request failed';
     const detail = error instanceof Error ? error.message : title;
-    const problem: ProblemDetails = { type: `${PROBLEM_TYPE_BASE}/${slug(title)}`, title, status, detail, ...base };
+    const problem: ProblemDetails = {
+      type: `${PROBLEM_TYPE_BASE}/${slug(title)}`,
+      title,
+      status,
+      detail,
+      ...base,
+    };
     return sendProblem(reply, problem);
   }
 }

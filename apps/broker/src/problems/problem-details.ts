@@ -12,7 +12,11 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
-export function sendProblem(reply: FastifyReply, problem: ProblemDetails, headers: Record<string, string> = {}) {
+export function sendProblem(
+  reply: FastifyReply,
+  problem: ProblemDetails,
+  headers: Record<string, string> = {},
+) {
   void reply
     .status(problem.status)
     .headers(headers)

@@ -22,14 +22,17 @@ function poolConfigFromUrl(databaseUrl: string) {
  */
 export async function createMigration(databaseUrl: string, name: string): Promise<string | null> {
   const files = await readMigrationFiles();
-  const { stdout } = await withSchemaEngine(diffAdapterFactory(poolConfigFromUrl(databaseUrl)), files.schema, (engine) =>
-    engine.diff({
-      from: { tag: 'migrations', ...files.migrationsList },
-      to: { tag: 'schemaDatamodel', files: [files.schema] },
-      script: true,
-      exitCode: null,
-      filters: { externalTables: [], externalEnums: [] },
-    }),
+  const { stdout } = await withSchemaEngine(
+    diffAdapterFactory(poolConfigFromUrl(databaseUrl)),
+    files.schema,
+    (engine) =>
+      engine.diff({
+        from: { tag: 'migrations', ...files.migrationsList },
+        to: { tag: 'schemaDatamodel', files: [files.schema] },
+        script: true,
+        exitCode: null,
+        filters: { externalTables: [], externalEnums: [] },
+      }),
   );
   if (!stdout || /^-- This is an empty migration\.\s*$/.test(stdout)) return null;
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);

@@ -24,7 +24,8 @@ function readInternalCharColumns(): <T extends object>(adapter: T) => T {
   const { addFields } = resultPrototype;
   resultPrototype.addFields = function (fields) {
     for (const field of fields) {
-      if (field.dataTypeID === CHAR_OID) Object.assign(field, { dataTypeID: TEXT_OID, name: field.name + MARKER });
+      if (field.dataTypeID === CHAR_OID)
+        Object.assign(field, { dataTypeID: TEXT_OID, name: field.name + MARKER });
     }
     addFields.call(this, fields);
   };
@@ -42,8 +43,10 @@ function readInternalCharColumns(): <T extends object>(adapter: T) => T {
       get(object, property, receiver) {
         const value = Reflect.get(object, property, receiver) as unknown;
         if (typeof value !== 'function') return value;
-        if (property === 'queryRaw') return async (...args: unknown[]) => retype(await value.apply(object, args));
-        if (property === 'startTransaction') return async (...args: unknown[]) => wrap(await value.apply(object, args));
+        if (property === 'queryRaw')
+          return async (...args: unknown[]) => retype(await value.apply(object, args));
+        if (property === 'startTransaction')
+          return async (...args: unknown[]) => wrap(await value.apply(object, args));
         return value.bind(object);
       },
     });
@@ -76,7 +79,9 @@ export function diffAdapterFactory(config: pg.PoolConfig): SqlMigrationAwareDriv
         await admin.query(`DROP DATABASE IF EXISTS "${database}"`);
         await admin.end();
       };
-      return wrap(new Proxy(shadow, { get: (o, p, r) => (p === 'dispose' ? dispose : Reflect.get(o, p, r)) }));
+      return wrap(
+        new Proxy(shadow, { get: (o, p, r) => (p === 'dispose' ? dispose : Reflect.get(o, p, r)) }),
+      );
     },
   };
 }

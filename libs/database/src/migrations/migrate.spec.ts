@@ -32,7 +32,9 @@ describe('applyPendingMigrations', () => {
 
     const pool = new pg.Pool({ connectionString: database.url });
     try {
-      const { rows } = await pool.query(`SELECT migration_name, count(*)::int AS n FROM _prisma_migrations GROUP BY 1`);
+      const { rows } = await pool.query(
+        `SELECT migration_name, count(*)::int AS n FROM _prisma_migrations GROUP BY 1`,
+      );
       expect(rows).toHaveLength(onDisk.length);
       expect(rows.every((r) => r.n === 1)).toBe(true);
     } finally {

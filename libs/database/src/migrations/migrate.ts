@@ -42,7 +42,9 @@ let migrationsOnDisk: Promise<string[]> | undefined;
 /** Names of migrations on disk that the database has not finished applying (for readiness). */
 export async function pendingMigrationNames(client: Pick<pg.Pool, 'query'>): Promise<string[]> {
   // The files do not change while the process runs; read them once.
-  migrationsOnDisk ??= readMigrationFiles().then((f) => f.migrationsList.migrationDirectories.map((d) => d.path));
+  migrationsOnDisk ??= readMigrationFiles().then((f) =>
+    f.migrationsList.migrationDirectories.map((d) => d.path),
+  );
   const onDisk = await migrationsOnDisk;
   const { rows } = await client.query<{ migration_name: string }>(
     `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,

@@ -9,7 +9,8 @@ export function prismaDirectory(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'prisma', 'schema.prisma'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('prisma/schema.prisma not found above ' + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new Error('prisma/schema.prisma not found above ' + fileURLToPath(import.meta.url));
     dir = parent;
   }
   return join(dir, 'prisma');
@@ -43,7 +44,10 @@ export async function readMigrationFiles(prismaDir = prismaDirectory()): Promise
     schema: { path: schemaPath, content: await readFile(schemaPath, 'utf8') },
     migrationsList: {
       baseDir,
-      lockfile: { path: 'migration_lock.toml', content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null },
+      lockfile: {
+        path: 'migration_lock.toml',
+        content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null,
+      },
       shadowDbInitScript: '',
       migrationDirectories,
     },

@@ -56,7 +56,11 @@ export async function withSchemaEngine<T>(
 ): Promise<T> {
   const { SchemaEngine } = await loadBindings();
   const factory = bindMigrationAwareSqlAdapterFactory(adapterFactory);
-  const engine = await SchemaEngine.new({ datamodels: [[datamodel.path, datamodel.content]] }, () => undefined, factory);
+  const engine = await SchemaEngine.new(
+    { datamodels: [[datamodel.path, datamodel.content]] },
+    () => undefined,
+    factory,
+  );
   try {
     return await work(engine);
   } finally {

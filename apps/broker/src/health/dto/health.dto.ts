@@ -9,7 +9,10 @@ export class ReadinessChecksDto {
   @ApiProperty({ enum: ['up', 'down'], description: 'Whether Postgres answered' })
   database!: 'up' | 'down';
 
-  @ApiProperty({ enum: ['applied', 'pending', 'unknown'], description: 'Whether every migration on disk is applied' })
+  @ApiProperty({
+    enum: ['applied', 'pending', 'unknown'],
+    description: 'Whether every migration on disk is applied',
+  })
   migrations!: 'applied' | 'pending' | 'unknown';
 }
 
