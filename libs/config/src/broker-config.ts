@@ -13,6 +13,8 @@ export interface BrokerConfig {
     /** True when no OAuth client is configured outside production: the bundled sandbox stands in. */
     sandbox: boolean;
     sandboxPort: number;
+    /** True when the sipgate URLs were left unset in sandbox mode: they follow wherever the sandbox listens. */
+    urlsFromSandbox: boolean;
     clientId: string;
     clientSecret: string;
     realm: string;
@@ -21,7 +23,7 @@ export interface BrokerConfig {
     defaultScopes: string[];
     httpTimeoutMs: number;
   };
-  refresh: { marginSeconds: number; schedulerEnabled: boolean };
+  refresh: { marginSeconds: number; schedulerEnabled: boolean; concurrency: number; tickMs: number };
   logLevel: string;
 }
 

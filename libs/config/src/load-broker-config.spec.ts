@@ -32,12 +32,21 @@ describe('loadBrokerConfig', () => {
     expect(config.http).toMatchObject({ port: 3000, host: '127.0.0.1', publicUrl: 'http://localhost:3000' });
     expect(config.http.oauthRedirectUri).toBe('http://localhost:3000/v1/oauth/callback');
     expect(config.sipgate).toMatchObject({ sandbox: true, realm: 'third-party', defaultScopes: ['all'] });
-    expect(config.refresh).toEqual({ marginSeconds: 60, schedulerEnabled: true });
+    expect(config.refresh).toEqual({
+      marginSeconds: 60,
+      schedulerEnabled: true,
+      concurrency: 16,
+      tickMs: 1000,
+    });
     expect(config.databaseUrl).toBeUndefined();
   });
 
   it('names every bad variable in one error', () => {
-    const problems = problemsOf({ PORT: 'abc', REFRESH_MARGIN_SECONDS: '-1', SIPGATE_LOGIN_URL: 'not a url' });
+    const problems = problemsOf({
+      PORT: 'abc',
+      REFRESH_MARGIN_SECONDS: '-1',
+      SIPGATE_LOGIN_URL: 'not a url',
+    });
     expect(problems.join('\n')).toMatch(/PORT/);
     expect(problems.join('\n')).toMatch(/REFRESH_MARGIN_SECONDS/);
     expect(problems.join('\n')).toMatch(/SIPGATE_LOGIN_URL/);
@@ -54,7 +63,12 @@ describe('loadBrokerConfig', () => {
 
   it('refuses generated secrets and the sandbox in production', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    for (const name of ['BROKER_ENCRYPTION_KEYS', 'BROKER_ADMIN_API_KEY', 'SIPGATE_CLIENT_ID', 'SIPGATE_CLIENT_SECRET']) {
+    for (const name of [
+      'BROKER_ENCRYPTION_KEYS',
+      'BROKER_ADMIN_API_KEY',
+      'SIPGATE_CLIENT_ID',
+      'SIPGATE_CLIENT_SECRET',
+    ]) {
       expect(problems.join('\n')).toContain(name);
     }
   });

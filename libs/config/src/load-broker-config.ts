@@ -13,8 +13,8 @@ function validateEnvironment(env: NodeJS.ProcessEnv): { vars: EnvironmentVariabl
   // Empty strings count as unset, as in most .env tooling.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const vars = plainToInstance(EnvironmentVariables, present, { excludeExtraneousValues: false });
-  const problems = validateSync(vars, { forbidUnknownValues: false, stopAtFirstError: true }).flatMap((error) =>
-    Object.values(error.constraints ?? {}),
+  const problems = validateSync(vars, { forbidUnknownValues: false, stopAtFirstError: true }).flatMap(
+    (error) => Object.values(error.constraints ?? {}),
   );
   return { vars, problems };
 }
@@ -34,7 +34,12 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
   const port = vars.PORT ?? 3000;
 
   if (production) {
-    for (const name of ['BROKER_ENCRYPTION_KEYS', 'BROKER_ADMIN_API_KEY', 'SIPGATE_CLIENT_ID', 'SIPGATE_CLIENT_SECRET']) {
+    for (const name of [
+      'BROKER_ENCRYPTION_KEYS',
+      'BROKER_ADMIN_API_KEY',
+      'SIPGATE_CLIENT_ID',
+      'SIPGATE_CLIENT_SECRET',
+    ]) {
       if (!env[name]) problems.push(`${name} is required when NODE_ENV=production`);
     }
   }
@@ -43,7 +48,8 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
   }
   if (problems.length) throw new ConfigError(problems);
 
-  const needsGenerated = !vars.BROKER_ENCRYPTION_KEYS || !vars.BROKER_ADMIN_API_KEY || !vars.SIPGATE_CLIENT_ID;
+  const needsGenerated =
+    !vars.BROKER_ENCRYPTION_KEYS || !vars.BROKER_ADMIN_API_KEY || !vars.SIPGATE_CLIENT_ID;
   const dev = !production && needsGenerated ? loadOrCreateDevelopmentSecrets(dataDir) : undefined;
   const generatedNames: string[] = [];
   const pick = (name: string, configured: string | undefined, generated: string | undefined) => {
@@ -52,7 +58,9 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
     return generated!;
   };
 
-  const keys = parseEncryptionKeys(pick('BROKER_ENCRYPTION_KEYS', vars.BROKER_ENCRYPTION_KEYS, dev?.secrets.encryptionKeys));
+  const keys = parseEncryptionKeys(
+    pick('BROKER_ENCRYPTION_KEYS', vars.BROKER_ENCRYPTION_KEYS, dev?.secrets.encryptionKeys),
+  );
   if (!keys.ok) throw new ConfigError(keys.problems.map((p) => `BROKER_ENCRYPTION_KEYS: ${p}`));
 
   const sandbox = !vars.SIPGATE_CLIENT_ID;
@@ -62,7 +70,12 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
 
   const config: BrokerConfig = {
     production,
-    http: { host: vars.HOST ?? '127.0.0.1', port, publicUrl, oauthRedirectUri: `${publicUrl}/v1/oauth/callback` },
+    http: {
+      host: vars.HOST ?? '127.0.0.1',
+      port,
+      publicUrl,
+      oauthRedirectUri: `${publicUrl}/v1/oauth/callback`,
+    },
     databaseUrl: vars.DATABASE_URL,
     dataDir,
     encryptionKeys: keys.keyring,
@@ -70,16 +83,31 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
     sipgate: {
       sandbox,
       sandboxPort,
+      urlsFromSandbox: sandbox && !vars.SIPGATE_LOGIN_URL && !vars.SIPGATE_API_URL,
       clientId: vars.SIPGATE_CLIENT_ID ?? SANDBOX_CLIENT_ID,
       clientSecret: sandbox ? dev!.secrets.sandboxClientSecret : vars.SIPGATE_CLIENT_SECRET!,
       realm: vars.SIPGATE_OAUTH_REALM ?? 'third-party',
-      loginUrl: (vars.SIPGATE_LOGIN_URL ?? (sandbox ? sandboxUrl : 'https://login.sipgate.com')).replace(/\/+$/, ''),
-      apiUrl: (vars.SIPGATE_API_URL ?? (sandbox ? sandboxUrl : 'https://api.sipgate.com')).replace(/\/+$/, ''),
+      loginUrl: (vars.SIPGATE_LOGIN_URL ?? (sandbox ? sandboxUrl : 'https://login.sipgate.com')).replace(
+        /\/+$/,
+        '',
+      ),
+      apiUrl: (vars.SIPGATE_API_URL ?? (sandbox ? sandboxUrl : 'https://api.sipgate.com')).replace(
+        /\/+$/,
+        '',
+      ),
       defaultScopes: (vars.SIPGATE_OAUTH_SCOPES ?? 'all').split(' '),
       httpTimeoutMs: vars.SIPGATE_HTTP_TIMEOUT_MS ?? 5_000,
     },
-    refresh: { marginSeconds: vars.REFRESH_MARGIN_SECONDS ?? 60, schedulerEnabled: vars.REFRESH_SCHEDULER !== 'off' },
+    refresh: {
+      marginSeconds: vars.REFRESH_MARGIN_SECONDS ?? 60,
+      schedulerEnabled: vars.REFRESH_SCHEDULER !== 'off',
+      concurrency: vars.REFRESH_CONCURRENCY ?? 16,
+      tickMs: vars.REFRESH_TICK_MS ?? 1_000,
+    },
     logLevel: vars.LOG_LEVEL ?? 'info',
   };
-  return { config, generated: generatedNames.length ? { file: dev!.file, names: generatedNames } : undefined };
+  return {
+    config,
+    generated: generatedNames.length ? { file: dev!.file, names: generatedNames } : undefined,
+  };
 }

@@ -40,6 +40,9 @@ export class TokenFaultInjector {
     if (fault.times !== undefined && --fault.times <= 0) this.#fault = null;
     // Aborted on close() so a hanging request does not keep the process (or jest) alive.
     if (fault.delayMs) await sleep(fault.delayMs, undefined, { signal: this.#closing.signal });
+    // A delay stands for the network in front of sipgate: a client that gave up (timed out, or was
+    // killed) meanwhile never reached the server, so its refresh token is not spent.
+    if (res.socket === null || res.socket.destroyed) return 'answered';
     if (fault.status === undefined) return 'delayed';
     sendJson(res, fault.status, {
       error: 'temporarily_unavailable',

@@ -1,0 +1,115 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { BrokerConfig } from '#libs/config';
+import { apiKeyMatches, hashApiKey } from '#libs/crypto';
+import { type ApiKeyGrant, ApiKeysRepository } from '../api-keys/api-keys.repository.js';
+import { ChangeFeed } from '../change-feed/change-feed.service.js';
+import { InjectConfig } from '../config/config.module.js';
+import { AuthenticationUnavailableError, UnauthorizedError } from '../problems/auth-errors.js';
+import { BOOTSTRAP_PRINCIPAL, type Principal, SCOPES, type Scope } from './principal.js';
+import { PrincipalCache } from './principal-cache.js';
+
+/**
+ * How long a looked-up key is trusted without asking Postgres again. Revocations normally arrive
+ * through the change feed within milliseconds; this bound is the safety net for a lost notice, and
+ * keeps "every replica rejects a revoked key within 2 s" true even then (TTL + one lookup < 2 s).
+ * At 1 s, the hot path costs one indexed lookup per key per second per replica, not one per request.
+ */
+export const KEY_CACHE_TTL_MS = 1_000;
+/** Bounds the memory a flood of made-up keys can take (each one is cached as unknown). */
+export const KEY_CACHE_MAX_ENTRIES = 10_000;
+
+function toPrincipal(grant: ApiKeyGrant): Principal | null {
+  if (grant.revokedAt) return null;
+  return {
+    keyId: grant.id,
+    // A scope this version does not know (a newer replica wrote it) grants nothing here.
+    scopes: grant.scopes.filter((scope): scope is Scope => SCOPES.includes(scope as Scope)),
+    connectionIds: grant.connectionIds.length ? grant.connectionIds.map((id) => id.toLowerCase()) : null,
+  };
+}
+
+/** Turns a presented API key into a Principal, or a 401; the key itself is never logged or kept. */
+@Injectable()
+export class ApiKeyAuthenticator implements OnModuleDestroy {
+  private readonly logger = new Logger(ApiKeyAuthenticator.name);
+  private readonly adminKeyHash: Buffer;
+  private readonly cache = new PrincipalCache(KEY_CACHE_TTL_MS, KEY_CACHE_MAX_ENTRIES);
+  /** Concurrent requests with the same uncached key share one lookup instead of stampeding Postgres. */
+  private readonly inFlight = new Map<string, Promise<Principal | null>>();
+  private readonly unsubscribes: (() => void)[];
+
+  constructor(
+    @InjectConfig() config: BrokerConfig,
+    private readonly apiKeys: ApiKeysRepository,
+    changeFeed: ChangeFeed,
+  ) {
+    this.adminKeyHash = hashApiKey(config.adminApiKey);
+    this.unsubscribes = [
+      changeFeed.subscribe((notice) => {
+        if (notice.kind === 'api_key') this.forget(() => this.cache.invalidateKey(notice.id));
+      }),
+      // Notices sent while the listener was away are lost: any cached key may have been revoked.
+      changeFeed.onResync(() => this.forget(() => this.cache.clear())),
+    ];
+  }
+
+  onModuleDestroy(): void {
+    for (const unsubscribe of this.unsubscribes) unsubscribe();
+  }
+
+  async authenticate(key: string): Promise<Principal> {
+    // Constant time: the bootstrap key is compared, not looked up, and must not leak through timing.
+    if (apiKeyMatches(key, this.adminKeyHash)) return BOOTSTRAP_PRINCIPAL;
+    const keyHash = hashApiKey(key);
+    const cacheKey = keyHash.toString('base64');
+    const cached = this.cache.get(cacheKey);
+    if (cached?.fresh) return accepted(cached.principal);
+
+    const epoch = this.cache.epoch;
+    let principal: Principal | null;
+    try {
+      principal = await this.lookup(cacheKey, keyHash);
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'API key lookup failed',
+      );
+      if (!cached) throw new AuthenticationUnavailableError();
+      // Postgres is unreachable from here, so no revocation can have committed through this replica's
+      // view since the entry was read; keep the last answer, re-armed so that each request does not
+      // wait for another failing lookup.
+      this.cache.set(cacheKey, cached.principal, epoch);
+      return accepted(cached.principal);
+    }
+    return accepted(principal);
+  }
+
+  private lookup(cacheKey: string, keyHash: Buffer<ArrayBuffer>): Promise<Principal | null> {
+    const pending = this.inFlight.get(cacheKey);
+    if (pending) return pending;
+    const epoch = this.cache.epoch;
+    const lookup = this.apiKeys
+      .findByHash(keyHash)
+      .then((grant) => {
+        const principal = grant && toPrincipal(grant);
+        this.cache.set(cacheKey, principal, epoch);
+        return principal;
+      })
+      .finally(() => {
+        if (this.inFlight.get(cacheKey) === lookup) this.inFlight.delete(cacheKey);
+      });
+    this.inFlight.set(cacheKey, lookup);
+    return lookup;
+  }
+
+  /** After an invalidation, requests must not join lookups that may have read the old row. */
+  private forget(invalidate: () => void): void {
+    invalidate();
+    this.inFlight.clear();
+  }
+}
+
+function accepted(principal: Principal | null): Principal {
+  if (!principal) throw new UnauthorizedError('The API key is unknown or has been revoked.', 'invalid_token');
+  return principal;
+}

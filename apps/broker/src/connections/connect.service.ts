@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { BrokerConfig } from '#libs/config';
+import { ConnectionType } from '#libs/database';
+import {
+  SipgateApiClient,
+  SipgateOAuthClient,
+  SipgateUnauthorizedError,
+  SipgateUnavailableError,
+  type TokenSet,
+} from '#libs/sipgate';
+import { InjectConfig } from '../config/config.module.js';
+import { refreshDueAt } from '../refresh/refresh-schedule.js';
+import { ConnectionEvents } from './connection-events.js';
+import { PatRejectedError, SipgateUnavailableProblem } from './connection.errors.js';
+import type { ConnectionView } from './connection.types.js';
+import { ConnectionsRepository } from './connections.repository.js';
+
+/**
+ * Stores a connection once sipgate has vouched for it: the identity always comes from sipgate's
+ * userinfo for the credential at hand, never from the caller.
+ */
+@Injectable()
+export class ConnectService {
+  private readonly logger = new Logger(ConnectService.name);
+
+  constructor(
+    @InjectConfig() private readonly config: BrokerConfig,
+    private readonly connections: ConnectionsRepository,
+    private readonly api: SipgateApiClient,
+    private readonly oauth: SipgateOAuthClient,
+    private readonly events: ConnectionEvents,
+  ) {}
+
+  async connectOAuth(
+    tokens: TokenSet,
+    label: string | undefined,
+    requestedScopes: string[],
+  ): Promise<ConnectionView> {
+    const user = await this.api.userinfo(`Bearer ${tokens.accessToken}`);
+    const now = Date.now();
+    const accessTokenExpiresAt = new Date(now + tokens.expiresIn * 1000);
+    const { view, replacedRefreshToken } = await this.connections.connect({
+      type: ConnectionType.oauth,
+      sipgateAccountId: user.masterSipId,
+      sipgateUserId: user.sub,
+      label,
+      scopes: tokens.scopes.length ? tokens.scopes : requestedScopes,
+      secret: tokens.accessToken,
+      accessTokenExpiresAt,
+      refreshToken: tokens.refreshToken ?? null,
+      refreshTokenExpiresAt: tokens.refreshExpiresIn ? new Date(now + tokens.refreshExpiresIn * 1000) : null,
+      refreshDueAt: refreshDueAt(accessTokenExpiresAt, tokens.expiresIn, this.config.refresh.marginSeconds),
+    });
+    this.events.changed(view.id);
+    // The previous session of this user is replaced and would otherwise stay open at sipgate.
+    if (replacedRefreshToken) this.logoutQuietly(view.id, replacedRefreshToken);
+    return view;
+  }
+
+  async connectPat(tokenId: string, token: string, label: string | undefined): Promise<ConnectionView> {
+    const secret = `${tokenId}:${token}`;
+    const user = await this.api
+      .userinfo(`Basic ${Buffer.from(secret).toString('base64')}`)
+      .catch((error: unknown) => {
+        if (error instanceof SipgateUnauthorizedError) throw new PatRejectedError(tokenId);
+        if (error instanceof SipgateUnavailableError) {
+          throw new SipgateUnavailableProblem(
+            'sipgate could not be reached to verify the PAT; nothing was stored.',
+            5,
+          );
+        }
+        throw error;
+      });
+    const { view } = await this.connections.connect({
+      type: ConnectionType.pat,
+      sipgateAccountId: user.masterSipId,
+      sipgateUserId: user.sub,
+      label,
+      scopes: [],
+      secret,
+      accessTokenExpiresAt: null,
+      refreshToken: null,
+      refreshTokenExpiresAt: null,
+      refreshDueAt: null,
+    });
+    this.events.changed(view.id);
+    return view;
+  }
+
+  logoutQuietly(connectionId: string, refreshToken: string): void {
+    this.oauth.logout(refreshToken).catch((error: unknown) => {
+      this.logger.warn(
+        { connectionId, err: error instanceof Error ? error.message : 'unknown' },
+        'logout at sipgate failed',
+      );
+    });
+  }
+}

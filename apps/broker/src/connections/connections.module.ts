@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ChangeFeedModule } from '../change-feed/change-feed.module.js';
+import { ConnectService } from './connect.service.js';
+import { ConnectionEvents } from './connection-events.js';
+import { ConnectionSecrets } from './connection-secrets.js';
+import { ConnectionsController } from './connections.controller.js';
+import { ConnectionsRepository } from './connections.repository.js';
+import { ConnectionsService } from './connections.service.js';
+
+@Module({
+  imports: [ChangeFeedModule],
+  controllers: [ConnectionsController],
+  providers: [ConnectionSecrets, ConnectionsRepository, ConnectionEvents, ConnectService, ConnectionsService],
+  exports: [ConnectionSecrets, ConnectionsRepository, ConnectionEvents, ConnectService, ConnectionsService],
+})
+export class ConnectionsModule {}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { type Connection, ConnectionStatus, ConnectionType, Prisma, PrismaService } from '#libs/database';
+import { ConnectionSecrets } from './connection-secrets.js';
+import {
+  CONNECTION_VIEW_FIELDS,
+  type ConnectionView,
+  type SipgateIdentity,
+  type UsableCredential,
+} from './connection.types.js';
+
+export interface ConnectInput extends SipgateIdentity {
+  type: ConnectionType;
+  label: string | undefined;
+  scopes: string[];
+  /** OAuth access token, or `tokenId:token` of a PAT. */
+  secret: string;
+  accessTokenExpiresAt: Date | null;
+  refreshToken: string | null;
+  refreshTokenExpiresAt: Date | null;
+  refreshDueAt: Date | null;
+}
+
+export interface ListFilter {
+  status?: ConnectionStatus;
+  sipgateUserId?: string;
+  limit: number;
+  after?: { createdAt: Date; id: string };
+}
+
+const UNIQUE_VIOLATION = 'P2002';
+
+@Injectable()
+export class ConnectionsRepository {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly secrets: ConnectionSecrets,
+  ) {}
+
+  findView(id: string): Promise<ConnectionView | null> {
+    return this.prisma.connection.findUnique({ where: { id }, select: CONNECTION_VIEW_FIELDS });
+  }
+
+  /** Keyset paging on (createdAt, id): stable under concurrent inserts, no OFFSET scans. */
+  list({ status, sipgateUserId, limit, after }: ListFilter): Promise<ConnectionView[]> {
+    return this.prisma.connection.findMany({
+      where: {
+        status,
+        sipgateUserId,
+        ...(after && {
+          OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }],
+        }),
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+      select: CONNECTION_VIEW_FIELDS,
+    });
+  }
+
+  async relabel(id: string, label: string | null): Promise<ConnectionView | null> {
+    const { count } = await this.prisma.connection.updateMany({ where: { id }, data: { label } });
+    return count ? this.findView(id) : null;
+  }
+
+  /** Deletes the row (and with it every secret); returns the refresh token for a best-effort logout. */
+  async delete(id: string): Promise<{ found: boolean; refreshToken: string | null }> {
+    const [row] = await this.prisma.$queryRaw<Pick<Connection, 'refreshTokenCiphertext'>[]>`
+      DELETE FROM connections WHERE id = ${id}::uuid RETURNING refresh_token_ciphertext AS "refreshTokenCiphertext"`;
+    if (!row) return { found: false, refreshToken: null };
+    const sealed = row.refreshTokenCiphertext;
+    return { found: true, refreshToken: sealed ? this.secrets.open(id, 'refresh_token', sealed) : null };
+  }
+
+  async readCredential(id: string): Promise<UsableCredential | null> {
+    const row = await this.prisma.connection.findUnique({
+      where: { id },
+      select: {
+        type: true,
+        status: true,
+        accessTokenCiphertext: true,
+        accessTokenExpiresAt: true,
+        version: true,
+        failureCount: true,
+        refreshDueAt: true,
+      },
+    });
+    if (!row?.accessTokenCiphertext) return null;
+    return {
+      connectionId: id,
+      type: row.type,
+      status: row.status,
+      secret: this.secrets.open(id, 'access_token', row.accessTokenCiphertext),
+      expiresAt: row.accessTokenExpiresAt,
+      version: row.version,
+      retryNotBefore: row.failureCount > 0 ? row.refreshDueAt : null,
+    };
+  }
+
+  /**
+   * Creates the connection, or updates the one of the same sipgate user and type, keeping its id so
+   * consumers' configured ids never change. The row is locked while its secrets are re-sealed under
+   * its id; two first connects racing on the unique identity retry once and the loser updates.
+   */
+  async connect(input: ConnectInput): Promise<{ view: ConnectionView; replacedRefreshToken: string | null }> {
+    try {
+      return await this.connectOnce(input);
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === UNIQUE_VIOLATION) {
+        return this.connectOnce(input);
+      }
+      throw error;
+    }
+  }
+
+  private connectOnce(input: ConnectInput) {
+    return this.prisma.$transaction(async (tx) => {
+      const [existing] = await tx.$queryRaw<Pick<Connection, 'id' | 'refreshTokenCiphertext'>[]>`
+        SELECT id, refresh_token_ciphertext AS "refreshTokenCiphertext" FROM connections
+        WHERE sipgate_account_id = ${input.sipgateAccountId} AND sipgate_user_id = ${input.sipgateUserId}
+          AND type = ${input.type}::"ConnectionType"
+        FOR UPDATE`;
+      const id = existing?.id ?? randomUUID();
+      const data = {
+        status: ConnectionStatus.active,
+        scopes: input.scopes,
+        accessTokenCiphertext: this.secrets.seal(id, 'access_token', input.secret),
+        accessTokenExpiresAt: input.accessTokenExpiresAt,
+        refreshTokenCiphertext: input.refreshToken
+          ? this.secrets.seal(id, 'refresh_token', input.refreshToken)
+          : null,
+        refreshTokenExpiresAt: input.refreshTokenExpiresAt,
+        refreshDueAt: input.refreshDueAt,
+        lastRefreshedAt: input.type === ConnectionType.oauth ? new Date() : null,
+        lastError: null,
+        failureCount: 0,
+        leaseToken: null,
+        leaseExpiresAt: null,
+      };
+      if (!existing) {
+        const view = await tx.connection.create({
+          data: {
+            id,
+            type: input.type,
+            label: input.label ?? null,
+            sipgateAccountId: input.sipgateAccountId,
+            sipgateUserId: input.sipgateUserId,
+            ...data,
+          },
+          select: CONNECTION_VIEW_FIELDS,
+        });
+        return { view, replacedRefreshToken: null };
+      }
+      const view = await tx.connection.update({
+        where: { id },
+        // A reconnect without a label keeps the one the admin gave before.
+        data: {
+          ...data,
+          ...(input.label !== undefined && { label: input.label }),
+          version: { increment: 1 },
+        },
+        select: CONNECTION_VIEW_FIELDS,
+      });
+      const old = existing.refreshTokenCiphertext;
+      return { view, replacedRefreshToken: old ? this.secrets.open(id, 'refresh_token', old) : null };
+    });
+  }
+}

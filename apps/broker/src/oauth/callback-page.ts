@@ -1,0 +1,42 @@
+/** The small page a browser lands on after logging in at sipgate. Every interpolated value is escaped. */
+const escape = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+
+function page(title: string, body: string, ok: boolean): string {
+  const colour = ok ? '#0a7d38' : '#b00020';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escape(title)} · sipgate token broker</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2433}
+main{max-width:32rem;margin:10vh auto;background:#fff;border-radius:12px;padding:2rem;box-shadow:0 2px 12px #0001}
+h1{font-size:1.3rem;color:${colour};margin-top:0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}
+dt{color:#5b6478}code{background:#eef0f3;padding:.1rem .3rem;border-radius:4px}</style></head>
+<body><main><h1>${escape(title)}</h1>${body}</main></body></html>`;
+}
+
+export function connectedPage(connection: {
+  id: string;
+  label: string | null;
+  sipgateUserId: string;
+  sipgateAccountId: string;
+}): string {
+  return page(
+    'sipgate account connected',
+    `<dl><dt>Connection id</dt><dd><code id="connection-id">${escape(connection.id)}</code></dd>
+<dt>Label</dt><dd>${escape(connection.label ?? '—')}</dd>
+<dt>sipgate user</dt><dd>${escape(connection.sipgateUserId)} in account ${escape(connection.sipgateAccountId)}</dd></dl>
+<p>Services can now fetch tokens with <code>GET /v1/connections/${escape(connection.id)}/token</code>. You can close this window.</p>`,
+    true,
+  );
+}
+
+export function failedPage(title: string, detail: string): string {
+  return page(
+    title,
+    `<p>${escape(detail)}</p><p>Nothing was stored. Start a new connection from the broker's API.</p>`,
+    false,
+  );
+}

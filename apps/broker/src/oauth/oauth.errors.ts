@@ -1,0 +1,13 @@
+import { DomainError } from '../problems/domain-error.js';
+
+export class InvalidOAuthStateError extends DomainError {
+  readonly status = 400;
+  readonly type = 'invalid-oauth-state';
+  readonly title = 'Unknown, used or expired login attempt';
+}
+
+export class SipgateAuthorizationDeniedError extends DomainError {
+  readonly status = 400;
+  readonly type = 'sipgate-authorization-failed';
+  readonly title = 'sipgate did not authorize the connection';
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ConnectionsModule } from '../connections/connections.module.js';
+import { OAuthAttemptsRepository } from './oauth-attempts.repository.js';
+import { OAuthController } from './oauth.controller.js';
+import { OAuthService } from './oauth.service.js';
+
+@Module({
+  imports: [ConnectionsModule],
+  controllers: [OAuthController],
+  providers: [OAuthAttemptsRepository, OAuthService],
+  exports: [OAuthAttemptsRepository],
+})
+export class OAuthModule {}

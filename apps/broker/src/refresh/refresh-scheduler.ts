@@ -1,0 +1,65 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { BrokerConfig } from '#libs/config';
+import { InjectConfig } from '../config/config.module.js';
+import { ConnectionEvents } from '../connections/connection-events.js';
+import { OAuthAttemptsRepository } from '../oauth/oauth-attempts.repository.js';
+import { RefreshPump } from './refresh-pump.js';
+import { RefreshRepository } from './refresh.repository.js';
+
+const HOUSEKEEPING_MS = 60_000;
+
+/**
+ * The background refresher's entry points, kept thin: every tick hands over to the pump, every
+ * minute the housekeeping runs. `REFRESH_SCHEDULER=off` leaves a replica serving only; any number
+ * of replicas may run it, they share the work through the database.
+ */
+@Injectable()
+export class RefreshScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RefreshScheduler.name);
+
+  constructor(
+    @InjectConfig() private readonly config: BrokerConfig,
+    private readonly registry: SchedulerRegistry,
+    private readonly pump: RefreshPump,
+    private readonly refreshes: RefreshRepository,
+    private readonly attempts: OAuthAttemptsRepository,
+    private readonly events: ConnectionEvents,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.refresh.schedulerEnabled) {
+      this.logger.log('background refresher is off on this replica (REFRESH_SCHEDULER=off)');
+      return;
+    }
+    this.registry.addInterval(
+      'refresh-due-connections',
+      setInterval(() => void this.pump.run(), this.config.refresh.tickMs),
+    );
+    this.registry.addInterval(
+      'refresh-housekeeping',
+      setInterval(() => void this.housekeeping(), HOUSEKEEPING_MS),
+    );
+    void this.pump.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const name of this.registry.getIntervals()) this.registry.deleteInterval(name);
+    await this.pump.drain();
+  }
+
+  async housekeeping(): Promise<void> {
+    try {
+      for (const id of await this.refreshes.markExpiredRefreshTokens()) {
+        this.logger.warn({ connectionId: id }, 'refresh token expired: connection needs re-authorization');
+        this.events.changed(id);
+      }
+      await this.attempts.deleteExpired();
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'housekeeping failed',
+      );
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/require-scope.decorator.js';
+import type { ConnectionView } from '../connections/connection.types.js';
+import { ConnectionsService } from '../connections/connections.service.js';
+import { ConnectionIdParamDto } from '../connections/dto/connection-requests.dto.js';
+import { ConnectionResponseDto } from '../connections/dto/connection-response.dto.js';
+import { TokenRefresher } from './token-refresher.service.js';
+
+@ApiTags('connections')
+@RequireScope('admin')
+@Controller('v1/connections')
+export class RefreshController {
+  constructor(
+    private readonly refresher: TokenRefresher,
+    private readonly connections: ConnectionsService,
+  ) {}
+
+  @Post(':id/refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Refresh the access token now (OAuth connections)' })
+  @ApiOkResponse({ type: ConnectionResponseDto })
+  async refreshConnection(@Param() { id }: ConnectionIdParamDto): Promise<ConnectionView> {
+    await this.refresher.refresh(id);
+    return this.connections.get(id);
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ConnectionsModule } from '../connections/connections.module.js';
+import { OAuthModule } from '../oauth/oauth.module.js';
+import { RefreshPump } from './refresh-pump.js';
+import { RefreshScheduler } from './refresh-scheduler.js';
+import { RefreshController } from './refresh.controller.js';
+import { RefreshRepository } from './refresh.repository.js';
+import { TokenRefresher } from './token-refresher.service.js';
+
+@Module({
+  imports: [ConnectionsModule, OAuthModule],
+  controllers: [RefreshController],
+  providers: [RefreshRepository, TokenRefresher, RefreshPump, RefreshScheduler],
+  exports: [TokenRefresher],
+})
+export class RefreshModule {}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ConnectionStatus, PrismaService } from '#libs/database';
+import type { TokenSet } from '#libs/sipgate';
+import { ConnectionSecrets } from '../connections/connection-secrets.js';
+
+/** A replica's exclusive right, until `leaseExpiresAt`, to spend the connection's refresh token. */
+export interface RefreshClaim {
+  connectionId: string;
+  leaseToken: string;
+  /** The sealed refresh token being spent: the compare-and-swap value of every write-back. */
+  consumed: Uint8Array;
+  refreshToken: string;
+  failureCount: number;
+}
+
+export type ClaimRefusal =
+  | { refused: 'not_found' }
+  | { refused: 'reauth_required' }
+  | { refused: 'not_refreshable' }
+  /** The row's version is no longer the one the caller found too old: someone refreshed meanwhile. */
+  | { refused: 'changed' }
+  | { refused: 'leased'; version: number };
+
+export interface RefreshedTokens {
+  tokens: TokenSet;
+  accessTokenExpiresAt: Date;
+  refreshTokenExpiresAt: Date | null | undefined;
+  refreshDueAt: Date;
+  /** A warning worth showing an admin (e.g. the refresh token runs out before the next refresh). */
+  lastError: string | null;
+}
+
+/**
+ * The refresher's queries on `connections`. Concurrency rules, for any number of replicas:
+ * - A refresh token is spent only under a lease taken by a single conditional UPDATE (the row lock
+ *   makes it atomic); lease times use the database clock, so replica clock skew cannot matter.
+ * - Results are written back by compare-and-swap on the refresh token that was spent, not on the
+ *   lease: a replica whose lease ran out (the database was away while it held fresh tokens) may
+ *   still store them, because as long as the row holds the token it spent nobody has newer ones;
+ *   once anything else replaced that token (a reconnect, another refresh), its stale write is refused.
+ */
+@Injectable()
+export class RefreshRepository {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly secrets: ConnectionSecrets,
+  ) {}
+
+  /** `ifVersion`: claim only if the row still holds that version (the caller found its token too old). */
+  async claim(
+    connectionId: string,
+    leaseMs: number,
+    ifVersion?: number,
+  ): Promise<RefreshClaim | ClaimRefusal> {
+    const leaseToken = randomUUID();
+    const [row] = await this.prisma.$queryRaw<{ consumed: Uint8Array; failureCount: number }[]>`
+      UPDATE connections
+         SET lease_token = ${leaseToken}::uuid, lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}::float8)
+       WHERE id = ${connectionId}::uuid AND type = 'oauth' AND status = 'active'
+         AND refresh_token_ciphertext IS NOT NULL
+         AND (lease_expires_at IS NULL OR lease_expires_at < now())
+         AND (${ifVersion ?? null}::int IS NULL OR version = ${ifVersion ?? null}::int)
+      RETURNING refresh_token_ciphertext AS consumed, failure_count AS "failureCount"`;
+    if (row) {
+      const refreshToken = this.secrets.open(connectionId, 'refresh_token', row.consumed);
+      return {
+        connectionId,
+        leaseToken,
+        consumed: row.consumed,
+        refreshToken,
+        failureCount: row.failureCount,
+      };
+    }
+    const current = await this.prisma.connection.findUnique({
+      where: { id: connectionId },
+      select: { type: true, status: true, version: true },
+    });
+    if (!current) return { refused: 'not_found' };
+    if (current.status === ConnectionStatus.reauth_required) return { refused: 'reauth_required' };
+    if (current.type !== 'oauth') return { refused: 'not_refreshable' };
+    if (ifVersion !== undefined && current.version !== ifVersion) return { refused: 'changed' };
+    return { refused: 'leased', version: current.version };
+  }
+
+  /**
+   * Leases up to `limit` connections that are due, oldest due first. SKIP LOCKED lets replicas claim
+   * disjoint batches at the same moment without waiting on each other's row locks; rows leased by an
+   * on-demand refresh are skipped by the lease condition.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<RefreshClaim[]> {
+    const rows = await this.prisma.$queryRaw<
+      { connectionId: string; leaseToken: string; consumed: Uint8Array; failureCount: number }[]
+    >`
+      WITH due AS (
+        SELECT id FROM connections
+         WHERE refresh_due_at <= now() AND type = 'oauth' AND status = 'active'
+           AND refresh_token_ciphertext IS NOT NULL
+           AND (lease_expires_at IS NULL OR lease_expires_at < now())
+         ORDER BY refresh_due_at
+         LIMIT ${limit}
+         FOR UPDATE SKIP LOCKED)
+      UPDATE connections c
+         SET lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}::float8)
+        FROM due WHERE c.id = due.id
+      RETURNING c.id AS "connectionId", c.lease_token AS "leaseToken", c.refresh_token_ciphertext AS consumed,
+                c.failure_count AS "failureCount"`;
+    return rows.map((row) => ({
+      ...row,
+      refreshToken: this.secrets.open(row.connectionId, 'refresh_token', row.consumed),
+    }));
+  }
+
+  /**
+   * Connections whose refresh token has run out can never be refreshed again: say so now, instead of
+   * letting readers find out one by one.
+   */
+  async markExpiredRefreshTokens(): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE connections
+         SET status = 'reauth_required', refresh_due_at = NULL, version = version + 1, updated_at = now(),
+             last_error = 'the refresh token expired at ' || to_char(refresh_token_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; connect the account again'
+       WHERE type = 'oauth' AND status = 'active' AND refresh_token_expires_at < now()
+         AND (lease_expires_at IS NULL OR lease_expires_at < now())
+      RETURNING id`;
+    return rows.map((row) => row.id);
+  }
+
+  /** Stores rotated tokens and releases the lease in one statement. False: the spent token was replaced meanwhile. */
+  async complete(claim: RefreshClaim, result: RefreshedTokens): Promise<boolean> {
+    const id = claim.connectionId;
+    const { tokens } = result;
+    const { count } = await this.prisma.connection.updateMany({
+      where: { id, refreshTokenCiphertext: { equals: Buffer.from(claim.consumed) } },
+      data: {
+        status: ConnectionStatus.active,
+        accessTokenCiphertext: this.secrets.seal(id, 'access_token', tokens.accessToken),
+        accessTokenExpiresAt: result.accessTokenExpiresAt,
+        // A response without a refresh token means the old one stays valid: keep it.
+        ...(tokens.refreshToken && {
+          refreshTokenCiphertext: this.secrets.seal(id, 'refresh_token', tokens.refreshToken),
+        }),
+        ...(result.refreshTokenExpiresAt !== undefined && {
+          refreshTokenExpiresAt: result.refreshTokenExpiresAt,
+        }),
+        ...(tokens.scopes.length && { scopes: tokens.scopes }),
+        refreshDueAt: result.refreshDueAt,
+        lastRefreshedAt: new Date(),
+        lastError: result.lastError,
+        failureCount: 0,
+        leaseToken: null,
+        leaseExpiresAt: null,
+        version: { increment: 1 },
+      },
+    });
+    return count === 1;
+  }
+
+  /** False: the spent token was replaced meanwhile (another replica won), so the grant is not dead. */
+  async markReauthRequired(claim: RefreshClaim, lastError: string): Promise<boolean> {
+    const { count } = await this.prisma.connection.updateMany({
+      where: { id: claim.connectionId, refreshTokenCiphertext: { equals: Buffer.from(claim.consumed) } },
+      data: {
+        status: ConnectionStatus.reauth_required,
+        lastError,
+        refreshDueAt: null,
+        leaseToken: null,
+        leaseExpiresAt: null,
+        version: { increment: 1 },
+      },
+    });
+    return count === 1;
+  }
+
+  /** A transient failure: release the lease and schedule the next attempt. Fenced by the lease. */
+  async recordFailure(claim: RefreshClaim, lastError: string, retryAt: Date): Promise<void> {
+    await this.prisma.connection.updateMany({
+      where: { id: claim.connectionId, leaseToken: claim.leaseToken },
+      data: {
+        lastError,
+        failureCount: { increment: 1 },
+        refreshDueAt: retryAt,
+        leaseToken: null,
+        leaseExpiresAt: null,
+      },
+    });
+  }
+
+  async currentVersion(connectionId: string): Promise<number | null> {
+    const row = await this.prisma.connection.findUnique({
+      where: { id: connectionId },
+      select: { version: true },
+    });
+    return row?.version ?? null;
+  }
+}

@@ -1,0 +1,180 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { BrokerConfig } from '#libs/config';
+import { SipgateGrantError, SipgateOAuthClient, type TokenSet } from '#libs/sipgate';
+import { InjectConfig } from '../config/config.module.js';
+import {
+  ConnectionNotFoundError,
+  NotRefreshableError,
+  ReauthRequiredError,
+  SipgateUnavailableProblem,
+} from '../connections/connection.errors.js';
+import { ConnectionsRepository } from '../connections/connections.repository.js';
+import type { UsableCredential } from '../connections/connection.types.js';
+import { RefreshRepository, type RefreshClaim, type RefreshedTokens } from './refresh.repository.js';
+import { refreshDueAt, retryDelayMs } from './refresh-schedule.js';
+import { ConnectionEvents } from '../connections/connection-events.js';
+
+/** How often a reader waiting on another replica's lease looks at the row again. */
+const LEASE_POLL_MS = 150;
+
+/**
+ * Spends a connection's refresh token: at most one refresh per connection at a time in this
+ * process (concurrent callers share the same promise) and across replicas (a database lease, see
+ * RefreshRepository). Rotated tokens are persisted in the same statement that releases the lease;
+ * if that write fails they are kept in memory and the write is retried, never dropped.
+ */
+@Injectable()
+export class TokenRefresher implements OnApplicationShutdown {
+  private readonly logger = new Logger(TokenRefresher.name);
+  private readonly inFlight = new Map<string, Promise<UsableCredential>>();
+  /** Longer than a whole sipgate call (the HTTP timeout) plus the write-back, so a live holder never loses it. */
+  readonly leaseMs: number;
+
+  constructor(
+    @InjectConfig() private readonly config: BrokerConfig,
+    private readonly refreshes: RefreshRepository,
+    private readonly connections: ConnectionsRepository,
+    private readonly oauth: SipgateOAuthClient,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.leaseMs = Math.max(10_000, config.sipgate.httpTimeoutMs * 3);
+  }
+
+  /**
+   * `ifVersion`: the version of the credential the caller found too short-lived. If the row has
+   * moved on since (another replica refreshed), its token is returned without spending another.
+   */
+  refresh(connectionId: string, ifVersion?: number): Promise<UsableCredential> {
+    let pending = this.inFlight.get(connectionId);
+    if (!pending) {
+      pending = this.refreshOnce(connectionId, ifVersion).finally(() => this.inFlight.delete(connectionId));
+      this.inFlight.set(connectionId, pending);
+    }
+    return pending;
+  }
+
+  /** Refreshes a connection the scheduler has already leased; on-demand readers join this refresh. */
+  refreshClaimed(claim: RefreshClaim): Promise<UsableCredential> {
+    const pending = this.refreshWithLease(claim).finally(() => this.inFlight.delete(claim.connectionId));
+    this.inFlight.set(claim.connectionId, pending);
+    return pending;
+  }
+
+  /** Lets refreshes that already spent a refresh token finish storing the new one before the pool closes. */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.inFlight.values());
+  }
+
+  private async refreshOnce(connectionId: string, ifVersion: number | undefined): Promise<UsableCredential> {
+    const deadline = Date.now() + this.leaseMs + 5_000;
+    let seenVersion = ifVersion;
+    for (;;) {
+      const claim = await this.refreshes.claim(connectionId, this.leaseMs, seenVersion);
+      if (!('refused' in claim)) return this.refreshWithLease(claim);
+      if (claim.refused === 'not_found') throw new ConnectionNotFoundError(connectionId);
+      if (claim.refused === 'reauth_required') throw new ReauthRequiredError(connectionId);
+      if (claim.refused === 'not_refreshable') throw new NotRefreshableError(connectionId);
+      if (claim.refused === 'changed') return this.currentCredential(connectionId);
+      // Another replica holds the lease: its result is ours as soon as the row's version moves.
+      seenVersion ??= claim.version;
+      if (claim.version !== seenVersion) return this.currentCredential(connectionId);
+      if (Date.now() > deadline) {
+        throw new SipgateUnavailableProblem('Another broker replica is still refreshing this connection.', 1);
+      }
+      await sleep(LEASE_POLL_MS);
+    }
+  }
+
+  private async refreshWithLease(claim: RefreshClaim): Promise<UsableCredential> {
+    let tokens: TokenSet;
+    try {
+      tokens = await this.oauth.refresh(claim.refreshToken);
+    } catch (error) {
+      return this.handleFailure(claim, error);
+    }
+    const stored = await this.persist(claim, this.describeResult(tokens));
+    if (!stored) {
+      // The row moved on while we refreshed (the account was connected again, or disconnected):
+      // our tokens belong to a session nobody will use, so end it.
+      if (tokens.refreshToken) void this.oauth.logout(tokens.refreshToken).catch(() => undefined);
+      return this.currentCredential(claim.connectionId);
+    }
+    this.events.changed(claim.connectionId);
+    return this.currentCredential(claim.connectionId);
+  }
+
+  /** Lifetimes come from each response; nothing assumes sipgate's 300 s. */
+  private describeResult(tokens: TokenSet): RefreshedTokens {
+    const now = Date.now();
+    const accessTokenExpiresAt = new Date(now + tokens.expiresIn * 1000);
+    const due = refreshDueAt(accessTokenExpiresAt, tokens.expiresIn, this.config.refresh.marginSeconds);
+    // Without refresh_expires_in a new refresh token has no known end; without a new one the old end stands.
+    const refreshTokenExpiresAt = tokens.refreshExpiresIn
+      ? new Date(now + tokens.refreshExpiresIn * 1000)
+      : tokens.refreshToken
+        ? null
+        : undefined;
+    const runsOut = refreshTokenExpiresAt && refreshTokenExpiresAt <= due;
+    return {
+      tokens,
+      accessTokenExpiresAt,
+      refreshTokenExpiresAt,
+      refreshDueAt: due,
+      lastError: runsOut
+        ? `the refresh token expires at ${refreshTokenExpiresAt.toISOString()}, before the next refresh; connect the account again before then`
+        : null,
+    };
+  }
+
+  /** Retries the write-back until it lands or is refused: the fresh refresh token may be the only valid one. */
+  private async persist(claim: RefreshClaim, result: RefreshedTokens): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.refreshes.complete(claim, result);
+      } catch (error) {
+        this.logger.error(
+          { connectionId: claim.connectionId, attempt, err: describe(error) },
+          'storing rotated tokens failed; keeping them in memory and retrying',
+        );
+        await sleep(Math.min(5_000, 250 * 2 ** Math.min(attempt, 5)));
+      }
+    }
+  }
+
+  private async handleFailure(claim: RefreshClaim, error: unknown): Promise<UsableCredential> {
+    const id = claim.connectionId;
+    if (error instanceof SipgateGrantError && !error.clientMisconfigured) {
+      const message = `sipgate rejected the refresh token (${error.oauthError}); connect the account again`;
+      if (await this.refreshes.markReauthRequired(claim, message)) {
+        this.events.changed(id);
+        throw new ReauthRequiredError(id);
+      }
+      // Before calling the grant dead: the row no longer holds the token we spent, so another
+      // replica (or a reconnect) won the race and its fresh tokens stand.
+      return this.currentCredential(id);
+    }
+    // Transient (network, timeout, 5xx, 429), or our own client credentials are wrong: every
+    // connection would fail alike, so nobody is sent to re-authorize; back off and retry.
+    const retryAfterSeconds = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    const delayMs = retryDelayMs(claim.failureCount + 1, retryAfterSeconds);
+    const message = error instanceof Error ? error.message : 'refresh failed';
+    await this.refreshes.recordFailure(claim, message, new Date(Date.now() + delayMs));
+    this.logger.warn(
+      { connectionId: id, err: message, retryInMs: Math.round(delayMs) },
+      'refresh failed, will retry',
+    );
+    throw new SipgateUnavailableProblem(`Refreshing the token at sipgate failed: ${message}`, delayMs / 1000);
+  }
+
+  private async currentCredential(connectionId: string): Promise<UsableCredential> {
+    const credential = await this.connections.readCredential(connectionId);
+    if (!credential) throw new ConnectionNotFoundError(connectionId);
+    if (credential.status === 'reauth_required') throw new ReauthRequiredError(connectionId);
+    return credential;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,128 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DecryptionError } from '#libs/crypto';
+import {
+  ConnectionNotFoundError,
+  ReauthRequiredError,
+  SipgateUnavailableProblem,
+} from '../connections/connection.errors.js';
+import { ConnectionsRepository } from '../connections/connections.repository.js';
+import type { UsableCredential } from '../connections/connection.types.js';
+import { DomainError } from '../problems/domain-error.js';
+import { TokenRefresher } from '../refresh/token-refresher.service.js';
+import { TokenCache } from './token-cache.js';
+import { StorageUnavailableError } from './tokens.errors.js';
+
+export interface IssuedToken {
+  connectionId: string;
+  tokenType: 'Bearer' | 'Basic';
+  accessToken: string;
+  authorizationHeader: string;
+  expiresAt: Date | null;
+  expiresIn: number | null;
+}
+
+const secondsLeft = (credential: UsableCredential, now: number) =>
+  credential.expiresAt ? (credential.expiresAt.getTime() - now) / 1000 : Infinity;
+
+/**
+ * Hands out a token valid for at least `minValidity` seconds. The hot path is a cache hit; the
+ * database is read only on a miss or when the cached token is too short-lived, and sipgate is called
+ * only when the stored token is too short-lived as well. When sipgate or Postgres is away, a token
+ * that is still valid (if for less than asked) is better than none and is served.
+ */
+@Injectable()
+export class TokensService {
+  private readonly logger = new Logger(TokensService.name);
+
+  constructor(
+    private readonly cache: TokenCache,
+    private readonly connections: ConnectionsRepository,
+    private readonly refresher: TokenRefresher,
+  ) {}
+
+  async issue(connectionId: string, minValiditySeconds: number): Promise<IssuedToken> {
+    const now = Date.now();
+    const cached = this.cache.get(connectionId);
+    if (cached && (cached.status === 'reauth_required' || secondsLeft(cached, now) >= minValiditySeconds)) {
+      return present(cached, now);
+    }
+    let stored: UsableCredential;
+    try {
+      stored = await this.load(connectionId);
+    } catch (error) {
+      if (cached && secondsLeft(cached, now) > 0 && !(error instanceof DomainError))
+        return present(cached, now);
+      throw error;
+    }
+    if (stored.status === 'reauth_required' || secondsLeft(stored, now) >= minValiditySeconds) {
+      return present(stored, now);
+    }
+    return this.refreshed(stored, now);
+  }
+
+  private async refreshed(stored: UsableCredential, now: number): Promise<IssuedToken> {
+    const notBefore = stored.retryNotBefore?.getTime() ?? 0;
+    // While the refresher backs off after failures, readers do not hammer sipgate either.
+    if (notBefore > now) return this.fallback(stored, now, (notBefore - now) / 1000);
+    try {
+      const fresh = await this.refresher.refresh(stored.connectionId, stored.version);
+      this.cache.set(fresh);
+      return present(fresh, Date.now());
+    } catch (error) {
+      if (error instanceof SipgateUnavailableProblem)
+        return this.fallback(stored, now, Number(error.headers['retry-after']));
+      if (error instanceof DomainError) throw error;
+      this.logger.error(
+        { connectionId: stored.connectionId, err: String(error) },
+        'on-demand refresh failed',
+      );
+      return this.fallback(stored, now, 1);
+    }
+  }
+
+  private fallback(stored: UsableCredential, now: number, retryAfterSeconds: number): IssuedToken {
+    if (secondsLeft(stored, now) > 0) return present(stored, now);
+    throw new SipgateUnavailableProblem(
+      'sipgate cannot be reached to refresh this connection and its last access token has expired.',
+      retryAfterSeconds,
+    );
+  }
+
+  private async load(connectionId: string): Promise<UsableCredential> {
+    let credential: UsableCredential | null;
+    try {
+      credential = await this.connections.readCredential(connectionId);
+    } catch (error) {
+      // A key missing from BROKER_ENCRYPTION_KEYS is a misconfiguration, not an outage: a 500, logged.
+      if (error instanceof DecryptionError) throw error;
+      this.logger.error({ connectionId, err: String(error) }, 'reading the connection failed');
+      throw new StorageUnavailableError();
+    }
+    if (!credential) throw new ConnectionNotFoundError(connectionId);
+    this.cache.set(credential);
+    return credential;
+  }
+}
+
+function present(credential: UsableCredential, now: number): IssuedToken {
+  if (credential.status === 'reauth_required') throw new ReauthRequiredError(credential.connectionId);
+  if (credential.type === 'pat') {
+    const basic = Buffer.from(credential.secret).toString('base64');
+    return {
+      connectionId: credential.connectionId,
+      tokenType: 'Basic',
+      accessToken: basic,
+      authorizationHeader: `Basic ${basic}`,
+      expiresAt: null,
+      expiresIn: null,
+    };
+  }
+  return {
+    connectionId: credential.connectionId,
+    tokenType: 'Bearer',
+    accessToken: credential.secret,
+    authorizationHeader: `Bearer ${credential.secret}`,
+    expiresAt: credential.expiresAt,
+    expiresIn: Math.max(0, Math.floor(secondsLeft(credential, now))),
+  };
+}
