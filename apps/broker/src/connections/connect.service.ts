@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { BrokerConfig } from '#libs/config';
-import { ConnectionType } from '#libs/database';
+import { ConnectionStatus, ConnectionType } from '#libs/database';
 import {
   SipgateApiClient,
   SipgateOAuthClient,
@@ -39,7 +39,7 @@ export class ConnectService {
     const user = await this.api.userinfo(`Bearer ${tokens.accessToken}`);
     const now = Date.now();
     const accessTokenExpiresAt = new Date(now + tokens.expiresIn * 1000);
-    const { view, replacedRefreshToken } = await this.connections.connect({
+    const { view, replacedRefreshToken, previousStatus } = await this.connections.connect({
       type: ConnectionType.oauth,
       sipgateAccountId: user.masterSipId,
       sipgateUserId: user.sub,
@@ -51,7 +51,7 @@ export class ConnectService {
       refreshTokenExpiresAt: tokens.refreshExpiresIn ? new Date(now + tokens.refreshExpiresIn * 1000) : null,
       refreshDueAt: refreshDueAt(accessTokenExpiresAt, tokens.expiresIn, this.config.refresh.marginSeconds),
     });
-    this.events.changed(view.id);
+    this.announce(view.id, previousStatus);
     // The previous session of this user is replaced and would otherwise stay open at sipgate.
     if (replacedRefreshToken) this.logoutQuietly(view.id, replacedRefreshToken);
     return view;
@@ -71,7 +71,7 @@ export class ConnectService {
         }
         throw error;
       });
-    const { view } = await this.connections.connect({
+    const { view, previousStatus } = await this.connections.connect({
       type: ConnectionType.pat,
       sipgateAccountId: user.masterSipId,
       sipgateUserId: user.sub,
@@ -83,8 +83,14 @@ export class ConnectService {
       refreshTokenExpiresAt: null,
       refreshDueAt: null,
     });
-    this.events.changed(view.id);
+    this.announce(view.id, previousStatus);
     return view;
+  }
+
+  private announce(connectionId: string, previousStatus: ConnectionStatus | null): void {
+    this.events.emit('connection.connected', connectionId);
+    if (previousStatus === ConnectionStatus.reauth_required)
+      this.events.emit('connection.recovered', connectionId);
   }
 
   logoutQuietly(connectionId: string, refreshToken: string): void {

@@ -1,13 +1,38 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ChangeFeed } from '../change-feed/change-feed.service.js';
 
+export type ConnectionEventType =
+  | 'connection.connected'
+  | 'connection.disconnected'
+  | 'connection.refreshed'
+  | 'connection.refresh_failed'
+  | 'connection.reauth_required'
+  | 'connection.recovered';
+
+/** Something that happened to a connection, on the replica where it happened. Never holds a secret. */
+export interface ConnectionEvent {
+  type: ConnectionEventType;
+  connectionId: string;
+  occurredAt: Date;
+  /** A human-readable reason (e.g. the refresh error), safe to show and log. */
+  reason?: string;
+}
+
 /**
- * Tells every replica, this one first, that a connection's credentials or status changed (refresh,
- * re-authorization needed, reconnect, disconnect), so token caches drop their copy.
+ * The connection lifecycle, for two kinds of listeners:
+ * - `on`: domain events, delivered once, on the replica where they happened (webhooks, metrics, audit);
+ * - `onChange`: "this connection changed", delivered on every replica, this one first (cache invalidation).
  */
 @Injectable()
 export class ConnectionEvents {
+  private readonly logger = new Logger(ConnectionEvents.name);
+  private readonly listeners: ((event: ConnectionEvent) => void)[] = [];
+
   constructor(private readonly feed: ChangeFeed) {}
+
+  on(listener: (event: ConnectionEvent) => void): void {
+    this.listeners.push(listener);
+  }
 
   onChange(listener: (connectionId: string) => void): void {
     this.feed.subscribe((notice) => {
@@ -15,8 +40,24 @@ export class ConnectionEvents {
     });
   }
 
+  emit(type: ConnectionEventType, connectionId: string, reason?: string): void {
+    const event = { type, connectionId, occurredAt: new Date(), ...(reason !== undefined && { reason }) };
+    if (type !== 'connection.refresh_failed') this.changed(connectionId);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A failing listener (webhook, metrics) must never break a refresh or a connect.
+        this.logger.error(
+          { err: error instanceof Error ? error.message : String(error), type },
+          'event listener failed',
+        );
+      }
+    }
+  }
+
+  /** Drops cached copies on every replica: locally at once (even if Postgres is away), elsewhere via NOTIFY. */
   changed(connectionId: string): void {
-    // Locally at once, even if Postgres is away right now; other replicas through NOTIFY.
     this.feed.deliverLocally('connection', connectionId);
     this.feed.publish('connection', connectionId).catch(() => undefined);
   }

@@ -21,6 +21,14 @@ export interface ConnectInput extends SipgateIdentity {
   refreshDueAt: Date | null;
 }
 
+export interface ConnectResult {
+  view: ConnectionView;
+  /** The refresh token of the session this connect replaced, to be logged out. */
+  replacedRefreshToken: string | null;
+  /** Null when the connection is new. */
+  previousStatus: ConnectionStatus | null;
+}
+
 export interface ListFilter {
   status?: ConnectionStatus;
   sipgateUserId?: string;
@@ -101,7 +109,7 @@ export class ConnectionsRepository {
    * consumers' configured ids never change. The row is locked while its secrets are re-sealed under
    * its id; two first connects racing on the unique identity retry once and the loser updates.
    */
-  async connect(input: ConnectInput): Promise<{ view: ConnectionView; replacedRefreshToken: string | null }> {
+  async connect(input: ConnectInput): Promise<ConnectResult> {
     try {
       return await this.connectOnce(input);
     } catch (error) {
@@ -112,10 +120,10 @@ export class ConnectionsRepository {
     }
   }
 
-  private connectOnce(input: ConnectInput) {
+  private connectOnce(input: ConnectInput): Promise<ConnectResult> {
     return this.prisma.$transaction(async (tx) => {
-      const [existing] = await tx.$queryRaw<Pick<Connection, 'id' | 'refreshTokenCiphertext'>[]>`
-        SELECT id, refresh_token_ciphertext AS "refreshTokenCiphertext" FROM connections
+      const [existing] = await tx.$queryRaw<Pick<Connection, 'id' | 'refreshTokenCiphertext' | 'status'>[]>`
+        SELECT id, status, refresh_token_ciphertext AS "refreshTokenCiphertext" FROM connections
         WHERE sipgate_account_id = ${input.sipgateAccountId} AND sipgate_user_id = ${input.sipgateUserId}
           AND type = ${input.type}::"ConnectionType"
         FOR UPDATE`;
@@ -148,7 +156,7 @@ export class ConnectionsRepository {
           },
           select: CONNECTION_VIEW_FIELDS,
         });
-        return { view, replacedRefreshToken: null };
+        return { view, replacedRefreshToken: null, previousStatus: null };
       }
       const view = await tx.connection.update({
         where: { id },
@@ -161,7 +169,8 @@ export class ConnectionsRepository {
         select: CONNECTION_VIEW_FIELDS,
       });
       const old = existing.refreshTokenCiphertext;
-      return { view, replacedRefreshToken: old ? this.secrets.open(id, 'refresh_token', old) : null };
+      const replacedRefreshToken = old ? this.secrets.open(id, 'refresh_token', old) : null;
+      return { view, replacedRefreshToken, previousStatus: existing.status };
     });
   }
 }

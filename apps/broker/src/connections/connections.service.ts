@@ -37,7 +37,7 @@ export class ConnectionsService {
   async disconnect(id: string): Promise<void> {
     const { found, refreshToken } = await this.connections.delete(id);
     if (!found) notFound(id);
-    this.events.changed(id);
+    this.events.emit('connection.disconnected', id);
     if (refreshToken) this.connect.logoutQuietly(id, refreshToken);
   }
 }

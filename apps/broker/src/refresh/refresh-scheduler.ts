@@ -52,7 +52,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnApplicationSh
     try {
       for (const id of await this.refreshes.markExpiredRefreshTokens()) {
         this.logger.warn({ connectionId: id }, 'refresh token expired: connection needs re-authorization');
-        this.events.changed(id);
+        this.events.emit('connection.reauth_required', id, 'the refresh token expired');
       }
       await this.attempts.deleteExpired();
     } catch (error) {

@@ -100,7 +100,8 @@ export class TokenRefresher implements OnApplicationShutdown {
       if (tokens.refreshToken) void this.oauth.logout(tokens.refreshToken).catch(() => undefined);
       return this.currentCredential(claim.connectionId);
     }
-    this.events.changed(claim.connectionId);
+    this.events.emit('connection.refreshed', claim.connectionId);
+    if (claim.failureCount > 0) this.events.emit('connection.recovered', claim.connectionId);
     return this.currentCredential(claim.connectionId);
   }
 
@@ -147,7 +148,7 @@ export class TokenRefresher implements OnApplicationShutdown {
     if (error instanceof SipgateGrantError && !error.clientMisconfigured) {
       const message = `sipgate rejected the refresh token (${error.oauthError}); connect the account again`;
       if (await this.refreshes.markReauthRequired(claim, message)) {
-        this.events.changed(id);
+        this.events.emit('connection.reauth_required', id, message);
         throw new ReauthRequiredError(id);
       }
       // Before calling the grant dead: the row no longer holds the token we spent, so another
@@ -160,6 +161,7 @@ export class TokenRefresher implements OnApplicationShutdown {
     const delayMs = retryDelayMs(claim.failureCount + 1, retryAfterSeconds);
     const message = error instanceof Error ? error.message : 'refresh failed';
     await this.refreshes.recordFailure(claim, message, new Date(Date.now() + delayMs));
+    this.events.emit('connection.refresh_failed', id, message);
     this.logger.warn(
       { connectionId: id, err: message, retryInMs: Math.round(delayMs) },
       'refresh failed, will retry',
