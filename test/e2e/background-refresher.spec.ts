@@ -1,24 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { RefreshPump } from '../../apps/broker/src/refresh/refresh-pump.js';
 import { RefreshScheduler } from '../../apps/broker/src/refresh/refresh-scheduler.js';
 import { connectOAuth, readToken } from '../support/connect-flow.js';
+import { sql as query } from '../support/sql.js';
 import { startSandboxedBroker, type SandboxedBroker } from '../support/sandboxed-broker.js';
-
-async function query<T extends pg.QueryResultRow>(
-  url: string,
-  text: string,
-  values: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 const waitFor = async (check: () => Promise<boolean>, timeoutMs: number) => {
   for (const started = Date.now(); Date.now() - started < timeoutMs;) {

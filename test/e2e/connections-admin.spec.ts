@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConnectionSecrets } from '../../apps/broker/src/connections/connection-secrets.js';
 import { connectOAuth, readToken, type ConnectionJson } from '../support/connect-flow.js';
 import { dumpDatabase, secretForms } from '../support/database-dump.js';
+import { sql } from '../support/sql.js';
 import { startSandboxedBroker, TEST_CLIENT, type SandboxedBroker } from '../support/sandboxed-broker.js';
-import pg from 'pg';
 
 type Page = { items: ConnectionJson[]; nextCursor: string | null };
 
@@ -76,15 +76,12 @@ describe('managing connections', () => {
   it('stores no secret in any readable form', async () => {
     const oauth = await connectOAuth(broker, { sub: 'w0', masterSipId: '3141592' });
     const accessToken = (await readToken(broker, oauth.id)).json<{ accessToken: string }>().accessToken;
-    const client = new pg.Client({ connectionString: broker.database.url });
-    await client.connect();
-    const { rows } = await client.query(`SELECT refresh_token_ciphertext FROM connections WHERE id = $1`, [
-      oauth.id,
-    ]);
-    await client.end();
-    const refreshToken = broker.app
-      .get(ConnectionSecrets)
-      .open(oauth.id, 'refresh_token', rows[0].refresh_token_ciphertext);
+    const [row] = await sql<{ sealed: Uint8Array }>(
+      broker.database.url,
+      `SELECT refresh_token_ciphertext AS sealed FROM connections WHERE id = $1`,
+      [oauth.id],
+    );
+    const refreshToken = broker.app.get(ConnectionSecrets).open(oauth.id, 'refresh_token', row!.sealed);
     const pat = broker.sandbox.pats()[0]!;
     await call('POST', '/v1/connections/pat', { tokenId: pat.tokenId, token: pat.token });
     await call('POST', '/v1/connections/oauth', {}); // a pending login attempt with its PKCE verifier

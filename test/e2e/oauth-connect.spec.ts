@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { sipgateIO } from 'sipgateio';
 import { connectOAuth, loginAtSandbox, readToken } from '../support/connect-flow.js';
 import { startSandboxedBroker, type SandboxedBroker } from '../support/sandboxed-broker.js';
+import { sql } from '../support/sql.js';
 
-const countRows = async (url: string, table: string) => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-  await client.end();
-  return rows[0]?.n;
-};
+const countRows = async (url: string, table: string) =>
+  (await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM ${table}`))[0]?.n;
 
 describe('connecting a sipgate account with OAuth2 (against the sandbox)', () => {
   let broker: SandboxedBroker;
@@ -105,10 +100,7 @@ describe('connecting a sipgate account with OAuth2 (against the sandbox)', () =>
     expect(forged.body).toContain('Nothing was stored');
 
     const callback = await loginAtSandbox(broker, { sub: 'w1' });
-    const db = new pg.Client({ connectionString: broker.database.url });
-    await db.connect();
-    await db.query(`UPDATE oauth_attempts SET expires_at = now() - interval '1 second'`);
-    await db.end();
+    await sql(broker.database.url, `UPDATE oauth_attempts SET expires_at = now() - interval '1 second'`);
     const before = await countRows(broker.database.url, 'connections');
     const expired = await broker.app.inject({ url: callback, headers: { accept: 'application/json' } });
     expect(expired.statusCode).toBe(400);

@@ -1,21 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { ChangeFeed } from '../../apps/broker/src/change-feed/change-feed.service.js';
 import { connectOAuth, readToken } from '../support/connect-flow.js';
+import { sql } from '../support/sql.js';
 import { startSandboxedBroker, type SandboxedBroker } from '../support/sandboxed-broker.js';
 
 type TokenBody = { accessToken: string; authorizationHeader: string; expiresIn: number; tokenType: string };
-
-async function sql(url: string, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * Makes the stored access token expire in `seconds` (negative: already expired), as time passing
