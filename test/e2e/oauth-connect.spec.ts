@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sipgateIO } from 'sipgateio';
-import { connectOAuth, loginAtSandbox, readToken } from '../support/connect-flow.js';
+import { completeSandboxLogin } from '#libs/sandbox';
+import { connectOAuth, loginAtSandbox, readToken, type ConnectionJson } from '../support/connect-flow.js';
 import { startSandboxedBroker, type SandboxedBroker } from '../support/sandboxed-broker.js';
 import { sql } from '../support/sql.js';
 
@@ -14,38 +15,46 @@ describe('connecting a sipgate account with OAuth2 (against the sandbox)', () =>
   });
   afterAll(() => broker.close());
 
-  it('goes from start to a token sipgate accepts, also through the sipgateio SDK', async () => {
-    const started = await broker.app.inject({
+  it('goes from start to a token sipgate accepts over real HTTP, also through the sipgateio SDK', async () => {
+    await broker.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = await broker.app.getUrl();
+    const started = await fetch(`${base}/v1/connections/oauth`, {
       method: 'POST',
-      url: '/v1/connections/oauth',
-      headers: broker.admin,
-      payload: { label: 'Support' },
+      headers: { ...broker.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'Support' }),
     });
-    expect(started.statusCode).toBe(201);
-    const { authorizationUrl } = started.json<{ authorizationUrl: string }>();
+    expect(started.status).toBe(201);
+    const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
     const url = new URL(authorizationUrl);
     expect(url.pathname).toBe('/auth/realms/third-party/protocol/openid-connect/auth');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('redirect_uri')).toBe('http://broker.test/v1/oauth/callback');
     expect(url.searchParams.get('state')).toBeTruthy();
 
-    const connection = await connectOAuth(broker, { sub: 'w1' });
+    // The sandbox's login page, as a browser would submit it; the redirect goes to the broker.
+    const redirect = await completeSandboxLogin(authorizationUrl, { sub: 'w1' });
+    const callback = await fetch(`${base}${redirect.pathname}${redirect.search}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(callback.status).toBe(200);
+    const connection = (await callback.json()) as ConnectionJson;
     expect(connection).toMatchObject({
       type: 'oauth',
       status: 'active',
+      label: 'Support',
       sipgateUserId: 'w1',
       sipgateAccountId: '2556404',
     });
 
-    const token = await readToken(broker, connection.id);
-    expect(token.statusCode).toBe(200);
-    expect(token.headers['cache-control']).toBe('no-store');
-    const body = token.json<{
+    const token = await fetch(`${base}/v1/connections/${connection.id}/token`, { headers: broker.admin });
+    expect(token.status).toBe(200);
+    expect(token.headers.get('cache-control')).toBe('no-store');
+    const body = (await token.json()) as {
       accessToken: string;
       authorizationHeader: string;
       tokenType: string;
       expiresIn: number;
-    }>();
+    };
     expect(body.tokenType).toBe('Bearer');
     expect(body.expiresIn).toBeGreaterThan(250);
 
