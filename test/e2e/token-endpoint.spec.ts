@@ -109,6 +109,49 @@ describe('GET /v1/connections/{id}/token', () => {
     expect((await readToken(replicaB, connection.id)).statusCode).toBe(409);
   });
 
+  it("serves its still-valid token instead of waiting out another replica's whole lease", async () => {
+    const connection = await connectOAuth(replicaA, { sub: 'w0', masterSipId: '3141592' });
+    const held = (await readToken(replicaA, connection.id)).json<TokenBody>();
+    await expireIn([replicaA, replicaB], connection.id, 20);
+    // A replica that is slow to finish its refresh holds the lease for another minute.
+    await sql(
+      replicaA.database.url,
+      `UPDATE connections SET lease_token = gen_random_uuid(), lease_expires_at = now() + interval '60 seconds' WHERE id = $1`,
+      [connection.id],
+    );
+    const response = await readToken(replicaB, connection.id, 60);
+    expect(response.statusCode).toBe(200);
+    expect(response.json<TokenBody>().accessToken).toBe(held.accessToken);
+    expect(response.json<TokenBody>().expiresIn).toBeLessThanOrEqual(20);
+    await sql(
+      replicaA.database.url,
+      `UPDATE connections SET lease_token = NULL, lease_expires_at = NULL WHERE id = $1`,
+      [connection.id],
+    );
+  }, 15_000);
+
+  it('stops refreshing with reauth_required when sipgate rejects the client itself (invalid_client)', async () => {
+    const connection = await connectOAuth(replicaA, { sub: 'w1' });
+    const misconfigured = await startSandboxedBroker({
+      database,
+      sandbox: replicaA.sandbox,
+      env: { SIPGATE_CLIENT_SECRET: 'not-the-secret-sipgate-knows-0123456789' },
+    });
+    try {
+      await expireIn([replicaA, replicaB, misconfigured], connection.id, 5);
+      const response = await readToken(misconfigured, connection.id, 60);
+      expect(response.statusCode).toBe(409);
+      const view = await replicaA.app.inject({
+        url: `/v1/connections/${connection.id}`,
+        headers: replicaA.admin,
+      });
+      expect(view.json()).toMatchObject({ status: 'reauth_required' });
+      expect(view.json<{ lastError: string }>().lastError).toMatch(/invalid_client.*SIPGATE_CLIENT_SECRET/);
+    } finally {
+      await misconfigured.close();
+    }
+  });
+
   it('keeps serving a still-valid token while sipgate fails, then 503 with Retry-After once it has expired', async () => {
     const connection = await connectOAuth(replicaA, { sub: 'w1' });
     await expireIn([replicaA, replicaB], connection.id, 20);

@@ -9,6 +9,16 @@ export interface BrokerConfig {
   dataDir: string;
   encryptionKeys: EncryptionKeyring;
   adminApiKey: string;
+  /** Outbound webhook for connection events; null when BROKER_WEBHOOK_URL is unset. */
+  webhook: {
+    url: string;
+    /** HMAC-SHA256 key of the `X-Broker-Signature` header. */
+    secret: string;
+    timeoutMs: number;
+    /** An event is given up (`dead`) after this many attempts or this age, whichever comes first. */
+    maxAttempts: number;
+    maxAgeSeconds: number;
+  } | null;
   sipgate: {
     /** True when no OAuth client is configured outside production: the bundled sandbox stands in. */
     sandbox: boolean;
@@ -24,6 +34,8 @@ export interface BrokerConfig {
     httpTimeoutMs: number;
   };
   refresh: { marginSeconds: number; schedulerEnabled: boolean; concurrency: number; tickMs: number };
+  /** Per API key and replica; `perSecond` 0: no limit. */
+  tokenRateLimit: { perSecond: number; burst: number };
   logLevel: string;
 }
 

@@ -1,5 +1,16 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
 
 const toInteger = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
@@ -43,6 +54,37 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsUrl(httpUrl, { message: 'BROKER_PUBLIC_URL must be an http(s) URL' })
   BROKER_PUBLIC_URL?: string;
+
+  @IsOptional()
+  @IsUrl(httpUrl, { message: 'BROKER_WEBHOOK_URL must be an http(s) URL' })
+  BROKER_WEBHOOK_URL?: string;
+
+  /** Never echoed: the message names the rule only. */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'BROKER_WEBHOOK_SECRET must be at least 32 characters' })
+  BROKER_WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  BROKER_WEBHOOK_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  BROKER_WEBHOOK_MAX_ATTEMPTS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86_400)
+  BROKER_WEBHOOK_MAX_AGE_SECONDS?: number;
 
   @IsOptional()
   @IsString()
@@ -112,4 +154,22 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
+
+  /** Token reads per second and API key, per replica; 0 turns the limit off. May be fractional. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false },
+    { message: 'TOKEN_RATE_LIMIT_PER_SECOND must be a number' },
+  )
+  @Min(0)
+  @Max(1_000_000)
+  TOKEN_RATE_LIMIT_PER_SECOND?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  TOKEN_RATE_LIMIT_BURST?: number;
 }

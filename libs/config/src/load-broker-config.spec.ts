@@ -39,6 +39,24 @@ describe('loadBrokerConfig', () => {
       tickMs: 1000,
     });
     expect(config.databaseUrl).toBeUndefined();
+    expect(config.tokenRateLimit).toEqual({ perSecond: 100, burst: 200 });
+  });
+
+  it('reads the token rate limit, where 0 turns it off, and refuses nonsense', () => {
+    const { config } = loadBrokerConfig({
+      DATA_DIR: tempDataDir(),
+      TOKEN_RATE_LIMIT_PER_SECOND: '0.5',
+      TOKEN_RATE_LIMIT_BURST: '3',
+    });
+    expect(config.tokenRateLimit).toEqual({ perSecond: 0.5, burst: 3 });
+    expect(
+      loadBrokerConfig({ DATA_DIR: tempDataDir(), TOKEN_RATE_LIMIT_PER_SECOND: '0' }).config.tokenRateLimit
+        .perSecond,
+    ).toBe(0);
+    const problems = problemsOf({ TOKEN_RATE_LIMIT_PER_SECOND: '-1', TOKEN_RATE_LIMIT_BURST: 'many' });
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toMatch(/TOKEN_RATE_LIMIT_PER_SECOND/);
+    expect(problems.join('\n')).toMatch(/TOKEN_RATE_LIMIT_BURST/);
   });
 
   it('names every bad variable in one error', () => {

@@ -46,6 +46,9 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
   if (Boolean(vars.SIPGATE_CLIENT_ID) !== Boolean(vars.SIPGATE_CLIENT_SECRET)) {
     problems.push('SIPGATE_CLIENT_ID and SIPGATE_CLIENT_SECRET must be set together');
   }
+  if (vars.BROKER_WEBHOOK_URL && !vars.BROKER_WEBHOOK_SECRET) {
+    problems.push('BROKER_WEBHOOK_SECRET is required when BROKER_WEBHOOK_URL is set');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const needsGenerated =
@@ -80,6 +83,15 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
     dataDir,
     encryptionKeys: keys.keyring,
     adminApiKey: pick('BROKER_ADMIN_API_KEY', vars.BROKER_ADMIN_API_KEY, dev?.secrets.adminApiKey),
+    webhook: vars.BROKER_WEBHOOK_URL
+      ? {
+          url: vars.BROKER_WEBHOOK_URL,
+          secret: vars.BROKER_WEBHOOK_SECRET!,
+          timeoutMs: vars.BROKER_WEBHOOK_TIMEOUT_MS ?? 5_000,
+          maxAttempts: vars.BROKER_WEBHOOK_MAX_ATTEMPTS ?? 25,
+          maxAgeSeconds: vars.BROKER_WEBHOOK_MAX_AGE_SECONDS ?? 86_400,
+        }
+      : null,
     sipgate: {
       sandbox,
       sandboxPort,
@@ -103,6 +115,10 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
       schedulerEnabled: vars.REFRESH_SCHEDULER !== 'off',
       concurrency: vars.REFRESH_CONCURRENCY ?? 16,
       tickMs: vars.REFRESH_TICK_MS ?? 1_000,
+    },
+    tokenRateLimit: {
+      perSecond: vars.TOKEN_RATE_LIMIT_PER_SECOND ?? 100,
+      burst: vars.TOKEN_RATE_LIMIT_BURST ?? 200,
     },
     logLevel: vars.LOG_LEVEL ?? 'info',
   };

@@ -140,3 +140,21 @@ export async function startEmbeddedPostgres(
   const url = `postgresql://postgres:${encodeURIComponent(settings.password)}@127.0.0.1:${settings.port}/${databaseName}`;
   return { url, stop: () => cluster.stop() };
 }
+
+/**
+ * The URL of the embedded cluster under `dataDir` while another process (a running broker) has it
+ * started, or undefined when none runs. Lets a command work online next to a running broker, which
+ * must not be pulled from under it by a second start.
+ */
+export async function runningEmbeddedPostgresUrl(
+  dataDir: string,
+  databaseName = 'broker',
+): Promise<string | undefined> {
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+  const settingsFile = join(dataDir, 'postgres.json');
+  if (!existsSync(pidFile) || !existsSync(settingsFile)) return undefined;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  const settings = JSON.parse(await readFile(settingsFile, 'utf8')) as ClusterSettings;
+  return `postgresql://postgres:${encodeURIComponent(settings.password)}@127.0.0.1:${settings.port}/${databaseName}`;
+}

@@ -164,4 +164,39 @@ describe('ApiKeyAuthenticator', () => {
       connectionIds: ['6f1c2b9e-8d4a-4e7b-b3a1-0c9d8e7f6a5b'],
     });
   });
+
+  describe('authenticateCached', () => {
+    it('answers the bootstrap key, and a key only while its lookup is fresh', async () => {
+      const { authenticator, findByHash, store } = setup();
+      expect(authenticator.authenticateCached(ADMIN_KEY)).toBe(BOOTSTRAP_PRINCIPAL);
+      store(KEY, grant());
+      expect(authenticator.authenticateCached(KEY)).toBeUndefined();
+      await authenticator.authenticate(KEY);
+      expect(authenticator.authenticateCached(KEY)).toMatchObject({ keyId: ID });
+      jest.advanceTimersByTime(KEY_CACHE_TTL_MS);
+      expect(authenticator.authenticateCached(KEY)).toBeUndefined();
+      expect(findByHash).toHaveBeenCalledTimes(1); // it never looks anything up itself
+    });
+
+    it('refuses a key whose fresh answer was "unknown or revoked"', async () => {
+      const { authenticator, store } = setup();
+      store(KEY, grant({ revokedAt: new Date() }));
+      await expect(authenticator.authenticate(KEY)).rejects.toBeInstanceOf(UnauthorizedError);
+      expect(() => authenticator.authenticateCached(KEY)).toThrow(UnauthorizedError);
+      expect(() => authenticator.authenticateCached('sgtb_never_seen')).not.toThrow();
+    });
+
+    it('forgets a key on its change notice and every key on a resync, as authenticate does', async () => {
+      const { authenticator, store, notify, resync } = setup();
+      store(KEY, grant());
+      store('sgtb_other', grant({ id: 'other' }));
+      await authenticator.authenticate(KEY);
+      await authenticator.authenticate('sgtb_other');
+      notify({ kind: 'api_key', id: ID });
+      expect(authenticator.authenticateCached(KEY)).toBeUndefined();
+      expect(authenticator.authenticateCached('sgtb_other')).toMatchObject({ keyId: 'other' });
+      resync();
+      expect(authenticator.authenticateCached('sgtb_other')).toBeUndefined();
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Controller, type ExecutionContext, Get } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '../problems/auth-errors.js';
@@ -18,12 +18,16 @@ const keys: Record<string, Principal> = {
   readerOfA: { keyId: 'reader-a', scopes: ['tokens:read'], connectionIds: [A] },
 };
 
+const lookUp = (key: string) => {
+  const principal = keys[key];
+  if (!principal) throw new UnauthorizedError('unknown', 'invalid_token');
+  return principal;
+};
+/** Keys whose principal the fake authenticator has "cached": answered without a promise. */
+const cachedKeys = new Set<string>();
 const authenticator = {
-  authenticate: async (key: string) => {
-    const principal = keys[key];
-    if (!principal) throw new UnauthorizedError('unknown', 'invalid_token');
-    return principal;
-  },
+  authenticate: async (key: string) => lookUp(key),
+  authenticateCached: (key: string) => (cachedKeys.has(key) ? lookUp(key) : undefined),
 } as ApiKeyAuthenticator;
 
 // Routes only as metadata carriers: the guard reads decorators from handler and class.
@@ -72,15 +76,17 @@ function context(
 }
 
 const guard = new AuthGuard(new Reflector(), authenticator);
+/** The guard's answer as a promise, whether it came synchronously (cached key) or not. */
+const activate = async (execution: ExecutionContext) => guard.canActivate(execution);
 const attempt = (handler: string, key: string | undefined, params?: Record<string, string>) =>
-  guard.canActivate(context(handler, key, params).execution);
+  activate(context(handler, key, params).execution);
 
 describe('AuthGuard', () => {
   it('lets public routes and controllers through without a key', async () => {
     await expect(attempt('open', undefined)).resolves.toBe(true);
-    await expect(
-      guard.canActivate(context('live', undefined, {}, TestPublicController).execution),
-    ).resolves.toBe(true);
+    await expect(activate(context('live', undefined, {}, TestPublicController).execution)).resolves.toBe(
+      true,
+    );
   });
 
   it('requires a known key everywhere else', async () => {
@@ -90,7 +96,7 @@ describe('AuthGuard', () => {
 
   it('attaches the principal for @CurrentPrincipal()', async () => {
     const { execution, request } = context('token', 'reader', { id: A });
-    await guard.canActivate(execution);
+    await activate(execution);
     expect(principalOf(request)).toBe(keys.reader);
   });
 
@@ -112,5 +118,39 @@ describe('AuthGuard', () => {
       ForbiddenError,
     );
     await expect(attempt('mine', 'readerOfA')).resolves.toBe(true);
+  });
+
+  describe('with the key cached by the authenticator', () => {
+    beforeEach(() => {
+      for (const key of Object.keys(keys)) cachedKeys.add(key);
+    });
+    afterEach(() => cachedKeys.clear());
+
+    it('answers without a promise, with the same checks', () => {
+      const { execution, request } = context('token', 'readerOfA', { id: A });
+      expect(guard.canActivate(execution)).toBe(true);
+      expect(principalOf(request)).toBe(keys.readerOfA);
+      expect(() => guard.canActivate(context('token', 'readerOfA', { id: B }).execution)).toThrow(
+        ForbiddenError,
+      );
+      expect(() => guard.canActivate(context('undecorated', 'reader', { id: B }).execution)).toThrow(
+        ForbiddenError,
+      );
+      expect(guard.canActivate(context('open', undefined).execution)).toBe(true);
+    });
+
+    it('keeps the requirement of each controller apart when they share an inherited handler', () => {
+      class Base {
+        shared() {}
+      }
+      @RequireScope('tokens:read', { connectionParam: null })
+      class ReaderRoutes extends Base {}
+      class AdminRoutes extends Base {}
+      const on = (klass: object, key: string) =>
+        guard.canActivate(context('shared', key, {}, klass).execution);
+      expect(on(ReaderRoutes, 'reader')).toBe(true);
+      expect(() => on(AdminRoutes, 'reader')).toThrow(ForbiddenError);
+      expect(on(ReaderRoutes, 'reader')).toBe(true);
+    });
   });
 });

@@ -1,6 +1,36 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
+interface QueryParameter {
+  in?: string;
+  required?: boolean;
+  description?: string;
+  example?: unknown;
+  schema?: { example?: unknown };
+}
+
+/**
+ * Swagger UI pre-fills "Try it out" fields with a parameter's example, so an optional filter with an
+ * example (`sipgateUserId` `w0`) silently filtered an admin's list down to nothing (seen in the
+ * browser test, test/browser). Such examples move into the description, where they still document.
+ */
+function withoutPrefilledFilters(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item as Record<string, { parameters?: QueryParameter[] }>)) {
+      for (const parameter of operation?.parameters ?? []) {
+        if (parameter.in !== 'query' || parameter.required) continue;
+        const example = parameter.example ?? parameter.schema?.example;
+        if (example === undefined) continue;
+        delete parameter.example;
+        delete parameter.schema?.example;
+        const note = `Example: \`${typeof example === 'string' ? example : JSON.stringify(example)}\``;
+        parameter.description = parameter.description ? `${parameter.description}. ${note}` : note;
+      }
+    }
+  }
+  return document;
+}
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('sipgate token broker')
@@ -11,7 +41,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A broker API key' }, 'api-key')
     .build();
-  return SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });
+  return withoutPrefilledFilters(
+    SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method }),
+  );
 }
 
 /** Swagger UI at /docs, the OpenAPI 3 document at /docs-json. */

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ChangeFeed } from '../change-feed/change-feed.service.js';
+import type { ConnectionView } from './connection.types.js';
 
 export type ConnectionEventType =
   | 'connection.connected'
@@ -16,7 +17,15 @@ export interface ConnectionEvent {
   occurredAt: Date;
   /** A human-readable reason (e.g. the refresh error), safe to show and log. */
   reason?: string;
+  /** The connection as it was, for events after which it can no longer be read (disconnected). */
+  connection?: ConnectionSnapshot;
 }
+
+/** What listeners may tell others about a connection (webhooks): identity and state, never a secret. */
+export type ConnectionSnapshot = Pick<
+  ConnectionView,
+  'id' | 'status' | 'sipgateUserId' | 'sipgateAccountId' | 'label'
+>;
 
 /**
  * The connection lifecycle, for two kinds of listeners:
@@ -40,8 +49,19 @@ export class ConnectionEvents {
     });
   }
 
-  emit(type: ConnectionEventType, connectionId: string, reason?: string): void {
-    const event = { type, connectionId, occurredAt: new Date(), ...(reason !== undefined && { reason }) };
+  emit(
+    type: ConnectionEventType,
+    connectionId: string,
+    reason?: string,
+    connection?: ConnectionSnapshot,
+  ): void {
+    const event = {
+      type,
+      connectionId,
+      occurredAt: new Date(),
+      ...(reason !== undefined && { reason }),
+      ...(connection && { connection }),
+    };
     if (type !== 'connection.refresh_failed') this.changed(connectionId);
     for (const listener of this.listeners) {
       try {

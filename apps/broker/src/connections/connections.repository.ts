@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type Connection, ConnectionStatus, ConnectionType, Prisma, PrismaService } from '#libs/database';
+import type { ConnectionSnapshot } from './connection-events.js';
 import { ConnectionSecrets } from './connection-secrets.js';
 import {
   CONNECTION_VIEW_FIELDS,
@@ -70,13 +71,26 @@ export class ConnectionsRepository {
     return count ? this.findView(id) : null;
   }
 
-  /** Deletes the row (and with it every secret); returns the refresh token for a best-effort logout. */
-  async delete(id: string): Promise<{ found: boolean; refreshToken: string | null }> {
-    const [row] = await this.prisma.$queryRaw<Pick<Connection, 'refreshTokenCiphertext'>[]>`
-      DELETE FROM connections WHERE id = ${id}::uuid RETURNING refresh_token_ciphertext AS "refreshTokenCiphertext"`;
+  /**
+   * Deletes the row (and with it every secret); returns the refresh token for a best-effort logout
+   * and what the connection was, for the disconnected event.
+   */
+  async delete(
+    id: string,
+  ): Promise<{ found: boolean; refreshToken: string | null; snapshot?: ConnectionSnapshot }> {
+    const [row] = await this.prisma.$queryRaw<
+      (Pick<Connection, 'refreshTokenCiphertext'> & Omit<ConnectionSnapshot, 'id'>)[]
+    >`
+      DELETE FROM connections WHERE id = ${id}::uuid
+      RETURNING refresh_token_ciphertext AS "refreshTokenCiphertext", status, label,
+                sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId"`;
     if (!row) return { found: false, refreshToken: null };
-    const sealed = row.refreshTokenCiphertext;
-    return { found: true, refreshToken: sealed ? this.secrets.open(id, 'refresh_token', sealed) : null };
+    const { refreshTokenCiphertext: sealed, ...rest } = row;
+    return {
+      found: true,
+      refreshToken: sealed ? this.secrets.open(id, 'refresh_token', sealed) : null,
+      snapshot: { id, ...rest },
+    };
   }
 
   async readCredential(id: string): Promise<UsableCredential | null> {

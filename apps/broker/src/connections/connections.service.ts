@@ -35,9 +35,9 @@ export class ConnectionsService {
 
   /** Erases the row and its secrets first, then ends the sipgate session (best effort). */
   async disconnect(id: string): Promise<void> {
-    const { found, refreshToken } = await this.connections.delete(id);
+    const { found, refreshToken, snapshot } = await this.connections.delete(id);
     if (!found) notFound(id);
-    this.events.emit('connection.disconnected', id);
+    this.events.emit('connection.disconnected', id, undefined, snapshot);
     if (refreshToken) this.connect.logoutQuietly(id, refreshToken);
   }
 }

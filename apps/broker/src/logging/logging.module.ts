@@ -1,11 +1,13 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { REDACTED_PATHS, withoutQueryValues } from './redaction.js';
+import { TOKEN_READ_PATH, TokenReadLog } from './token-read-log.js';
 
 /**
  * Structured JSON logs (pino), one line per request with the request id. Secrets never reach a
  * line: auth headers and cookies are censored, and query values (OAuth `code`, `state`) are dropped.
+ * Token reads, the hot path, are logged by TokenReadLog instead of the request middleware.
  */
 @Module({})
 export class LoggingModule {
@@ -30,8 +32,10 @@ export class LoggingModule {
             customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
           },
           forRoutes: ['{*path}'],
+          exclude: [{ path: TOKEN_READ_PATH, method: RequestMethod.GET }],
         }),
       ],
+      providers: [TokenReadLog],
     };
   }
 }

@@ -20,7 +20,8 @@ export interface ConsumedAttempt {
 
 /** `state` is a bearer secret for the callback: only its hash is stored, like an API key. */
 const stateHash = (state: string) => createHash('sha256').update(state).digest();
-const verifierAad = (id: string) => `oauth_attempts:${id}:code_verifier`;
+/** Exported for the key rotation, which must re-seal with exactly the same associated data. */
+export const verifierAad = (id: string) => `oauth_attempts:${id}:code_verifier`;
 
 @Injectable()
 export class OAuthAttemptsRepository {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConnectionsModule } from '../connections/connections.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { OAuthModule } from '../oauth/oauth.module.js';
 import { RefreshPump } from './refresh-pump.js';
 import { RefreshScheduler } from './refresh-scheduler.js';
@@ -8,7 +9,7 @@ import { RefreshRepository } from './refresh.repository.js';
 import { TokenRefresher } from './token-refresher.service.js';
 
 @Module({
-  imports: [ConnectionsModule, OAuthModule],
+  imports: [ConnectionsModule, MetricsModule, OAuthModule],
   controllers: [RefreshController],
   providers: [RefreshRepository, TokenRefresher, RefreshPump, RefreshScheduler],
   exports: [TokenRefresher],

@@ -12,6 +12,8 @@ export interface RefreshClaim {
   consumed: Uint8Array;
   refreshToken: string;
   failureCount: number;
+  /** When a scheduled claim (claimDue) was due, for the refresh lag metric; null on demand. */
+  refreshDueAt: Date | null;
 }
 
 export type ClaimRefusal =
@@ -70,6 +72,7 @@ export class RefreshRepository {
         consumed: row.consumed,
         refreshToken,
         failureCount: row.failureCount,
+        refreshDueAt: null,
       };
     }
     const current = await this.prisma.connection.findUnique({
@@ -90,7 +93,13 @@ export class RefreshRepository {
    */
   async claimDue(limit: number, leaseMs: number): Promise<RefreshClaim[]> {
     const rows = await this.prisma.$queryRaw<
-      { connectionId: string; leaseToken: string; consumed: Uint8Array; failureCount: number }[]
+      {
+        connectionId: string;
+        leaseToken: string;
+        consumed: Uint8Array;
+        failureCount: number;
+        refreshDueAt: Date | null;
+      }[]
     >`
       WITH due AS (
         SELECT id FROM connections
@@ -104,7 +113,7 @@ export class RefreshRepository {
          SET lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}::float8)
         FROM due WHERE c.id = due.id
       RETURNING c.id AS "connectionId", c.lease_token AS "leaseToken", c.refresh_token_ciphertext AS consumed,
-                c.failure_count AS "failureCount"`;
+                c.failure_count AS "failureCount", c.refresh_due_at AS "refreshDueAt"`;
     return rows.map((row) => ({
       ...row,
       refreshToken: this.secrets.open(row.connectionId, 'refresh_token', row.consumed),

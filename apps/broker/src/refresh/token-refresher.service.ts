@@ -44,11 +44,15 @@ export class TokenRefresher implements OnApplicationShutdown {
   /**
    * `ifVersion`: the version of the credential the caller found too short-lived. If the row has
    * moved on since (another replica refreshed), its token is returned without spending another.
+   * `maxLeaseWaitMs`: how long to wait for another replica's lease before giving up with a 503
+   * (default: the whole lease).
    */
-  refresh(connectionId: string, ifVersion?: number): Promise<UsableCredential> {
+  refresh(connectionId: string, ifVersion?: number, maxLeaseWaitMs?: number): Promise<UsableCredential> {
     let pending = this.inFlight.get(connectionId);
     if (!pending) {
-      pending = this.refreshOnce(connectionId, ifVersion).finally(() => this.inFlight.delete(connectionId));
+      pending = this.refreshOnce(connectionId, ifVersion, maxLeaseWaitMs ?? this.leaseMs + 5_000).finally(
+        () => this.inFlight.delete(connectionId),
+      );
       this.inFlight.set(connectionId, pending);
     }
     return pending;
@@ -66,8 +70,12 @@ export class TokenRefresher implements OnApplicationShutdown {
     await Promise.allSettled(this.inFlight.values());
   }
 
-  private async refreshOnce(connectionId: string, ifVersion: number | undefined): Promise<UsableCredential> {
-    const deadline = Date.now() + this.leaseMs + 5_000;
+  private async refreshOnce(
+    connectionId: string,
+    ifVersion: number | undefined,
+    maxLeaseWaitMs: number,
+  ): Promise<UsableCredential> {
+    const deadline = Date.now() + maxLeaseWaitMs;
     let seenVersion = ifVersion;
     for (;;) {
       const claim = await this.refreshes.claim(connectionId, this.leaseMs, seenVersion);
@@ -145,8 +153,19 @@ export class TokenRefresher implements OnApplicationShutdown {
 
   private async handleFailure(claim: RefreshClaim, error: unknown): Promise<UsableCredential> {
     const id = claim.connectionId;
-    if (error instanceof SipgateGrantError && !error.clientMisconfigured) {
-      const message = `sipgate rejected the refresh token (${error.oauthError}); connect the account again`;
+    if (error instanceof SipgateGrantError) {
+      // invalid_grant: the session is gone. invalid_client/unauthorized_client: sipgate refuses the
+      // broker's client for this grant; retrying cannot help either, so both stop here (issue 4)
+      // and the log says loudly when it is the client configuration rather than the user.
+      if (error.clientMisconfigured) {
+        this.logger.error(
+          { connectionId: id, oauthError: error.oauthError },
+          'sipgate rejected the OAuth client credentials',
+        );
+      }
+      const message = error.clientMisconfigured
+        ? `sipgate rejected the broker's OAuth client (${error.oauthError}); check SIPGATE_CLIENT_ID/SIPGATE_CLIENT_SECRET, then connect the account again`
+        : `sipgate rejected the refresh token (${error.oauthError}); connect the account again`;
       if (await this.refreshes.markReauthRequired(claim, message)) {
         this.events.emit('connection.reauth_required', id, message);
         throw new ReauthRequiredError(id);
@@ -155,8 +174,8 @@ export class TokenRefresher implements OnApplicationShutdown {
       // replica (or a reconnect) won the race and its fresh tokens stand.
       return this.currentCredential(id);
     }
-    // Transient (network, timeout, 5xx, 429), or our own client credentials are wrong: every
-    // connection would fail alike, so nobody is sent to re-authorize; back off and retry.
+    // Transient (network, timeout, 5xx, 429, an unusable answer): back off and retry; still-valid
+    // tokens keep being served meanwhile and nothing is sent to re-authorize because sipgate was down.
     const retryAfterSeconds = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
     const delayMs = retryDelayMs(claim.failureCount + 1, retryAfterSeconds);
     const message = error instanceof Error ? error.message : 'refresh failed';

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ConnectionIdParamDto } from '../connections/dto/connection-requests.dto.js';
+import { TokenRateLimit } from '../rate-limit/token-rate-limit.decorator.js';
 import { TokenQueryDto, TokenResponseDto } from './dto/token.dto.js';
 import { type IssuedToken, TokensService } from './tokens.service.js';
 
@@ -18,6 +19,7 @@ export class TokensController {
 
   @Get(':id/token')
   @RequireScope('tokens:read')
+  @TokenRateLimit()
   // A token must never sit in a shared or browser cache.
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'A sipgate token for this connection, valid for at least `minValidity` seconds' })

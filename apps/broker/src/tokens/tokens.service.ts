@@ -7,8 +7,10 @@ import {
 } from '../connections/connection.errors.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
 import type { UsableCredential } from '../connections/connection.types.js';
+import { TokenReadMetrics, type TokenReadOutcome } from '../metrics/token-read-metrics.js';
 import { DomainError } from '../problems/domain-error.js';
 import { TokenRefresher } from '../refresh/token-refresher.service.js';
+import { failedReadOutcome } from './failed-read-outcome.js';
 import { TokenCache } from './token-cache.js';
 import { StorageUnavailableError } from './tokens.errors.js';
 
@@ -30,6 +32,8 @@ const secondsLeft = (credential: UsableCredential, now: number) =>
  * only when the stored token is too short-lived as well. When sipgate or Postgres is away, a token
  * that is still valid (if for less than asked) is better than none and is served.
  */
+const READER_LEASE_WAIT_MS = 2_000;
+
 @Injectable()
 export class TokensService {
   private readonly logger = new Logger(TokensService.name);
@@ -38,24 +42,36 @@ export class TokensService {
     private readonly cache: TokenCache,
     private readonly connections: ConnectionsRepository,
     private readonly refresher: TokenRefresher,
+    private readonly reads: TokenReadMetrics,
   ) {}
 
   async issue(connectionId: string, minValiditySeconds: number): Promise<IssuedToken> {
+    try {
+      return await this.serve(connectionId, minValiditySeconds);
+    } catch (error) {
+      this.reads.count(failedReadOutcome(error));
+      throw error;
+    }
+  }
+
+  private async serve(connectionId: string, minValiditySeconds: number): Promise<IssuedToken> {
     const now = Date.now();
     const cached = this.cache.get(connectionId);
     if (cached && (cached.status === 'reauth_required' || secondsLeft(cached, now) >= minValiditySeconds)) {
-      return present(cached, now);
+      return this.served('cache_hit', cached, now);
     }
     let stored: UsableCredential;
     try {
       stored = await this.load(connectionId);
     } catch (error) {
-      if (cached && secondsLeft(cached, now) > 0 && !(error instanceof DomainError))
-        return present(cached, now);
+      // Postgres is away: a cached token still valid now (if for less than asked) beats a 503.
+      const later = Date.now();
+      if (cached && secondsLeft(cached, later) > 0 && error instanceof StorageUnavailableError)
+        return this.served('stale_served', cached, later);
       throw error;
     }
     if (stored.status === 'reauth_required' || secondsLeft(stored, now) >= minValiditySeconds) {
-      return present(stored, now);
+      return this.served('db', stored, now);
     }
     return this.refreshed(stored, now);
   }
@@ -65,27 +81,41 @@ export class TokensService {
     // While the refresher backs off after failures, readers do not hammer sipgate either.
     if (notBefore > now) return this.fallback(stored, now, (notBefore - now) / 1000);
     try {
-      const fresh = await this.refresher.refresh(stored.connectionId, stored.version);
+      // A reader whose token outlives a short wait waits only that long for another replica's
+      // refresh, then serves what it has: consumers' HTTP timeouts are typically 5-10 s, a lease far
+      // longer. A token about to expire is no fallback, so that reader waits for the new one.
+      const outlivesWait = secondsLeft(stored, now) * 1000 > READER_LEASE_WAIT_MS + 1_000;
+      const maxLeaseWaitMs = outlivesWait ? READER_LEASE_WAIT_MS : undefined;
+      const fresh = await this.refresher.refresh(stored.connectionId, stored.version, maxLeaseWaitMs);
       this.cache.set(fresh);
-      return present(fresh, Date.now());
+      return this.served('refreshed', fresh, Date.now());
     } catch (error) {
+      // The attempt may have taken up to the sipgate timeout, or a wait on another replica's lease:
+      // whether the stored token is still valid is judged now, not when the read began.
       if (error instanceof SipgateUnavailableProblem)
-        return this.fallback(stored, now, Number(error.headers['retry-after']));
+        return this.fallback(stored, Date.now(), Number(error.headers['retry-after']));
       if (error instanceof DomainError) throw error;
       this.logger.error(
         { connectionId: stored.connectionId, err: String(error) },
         'on-demand refresh failed',
       );
-      return this.fallback(stored, now, 1);
+      return this.fallback(stored, Date.now(), 1);
     }
   }
 
   private fallback(stored: UsableCredential, now: number, retryAfterSeconds: number): IssuedToken {
-    if (secondsLeft(stored, now) > 0) return present(stored, now);
+    if (secondsLeft(stored, now) > 0) return this.served('stale_served', stored, now);
     throw new SipgateUnavailableProblem(
       'sipgate cannot be reached to refresh this connection and its last access token has expired.',
       retryAfterSeconds,
     );
+  }
+
+  /** Counted after `present`, which throws for a connection that needs re-authorization. */
+  private served(outcome: TokenReadOutcome, credential: UsableCredential, now: number): IssuedToken {
+    const token = present(credential, now);
+    this.reads.count(outcome);
+    return token;
   }
 
   private async load(connectionId: string): Promise<UsableCredential> {

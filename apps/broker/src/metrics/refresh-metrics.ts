@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { type ConnectionEvent, ConnectionEvents } from '../connections/connection-events.js';
+
+const OUTCOME_OF_EVENT: Partial<Record<ConnectionEvent['type'], string>> = {
+  'connection.refreshed': 'success',
+  'connection.refresh_failed': 'transient_failure',
+  // Also a refresh token found expired by the housekeeping: it can never be spent either.
+  'connection.reauth_required': 'reauth_required',
+};
+
+const EVENT_TYPES: readonly ConnectionEvent['type'][] = [
+  'connection.connected',
+  'connection.disconnected',
+  'connection.refreshed',
+  'connection.refresh_failed',
+  'connection.reauth_required',
+  'connection.recovered',
+];
+
+/**
+ * The refresher's numbers. Outcomes are read off the connection events (emitted once, on the
+ * replica that did the work), so the refresh code needs no metric calls of its own; only the lag
+ * of a scheduled start is reported by the pump, which is the one place that knows it.
+ */
+@Injectable()
+export class RefreshMetrics {
+  private readonly lag: Histogram;
+
+  constructor(registry: Registry, events: ConnectionEvents) {
+    const refreshes = new Counter({
+      name: 'broker_refreshes_total',
+      help: 'Token refreshes done by this instance (scheduled and on demand) by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    const lifecycle = new Counter({
+      name: 'broker_connection_events_total',
+      help: 'Connection lifecycle events that happened on this instance',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    });
+    for (const outcome of new Set(Object.values(OUTCOME_OF_EVENT))) refreshes.inc({ outcome }, 0);
+    for (const event of EVENT_TYPES) lifecycle.inc({ event }, 0);
+    this.lag = new Histogram({
+      name: 'broker_refresh_lag_seconds',
+      help: 'How late a scheduled refresh started, in seconds past its due time',
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    });
+    events.on(({ type }) => {
+      lifecycle.inc({ event: type });
+      const outcome = OUTCOME_OF_EVENT[type];
+      if (outcome) refreshes.inc({ outcome });
+    });
+  }
+
+  /** A scheduled refresh of a row due at `dueAt` starts now. Replica clocks are assumed NTP-close. */
+  scheduledStart(dueAt: Date | null, now = Date.now()): void {
+    if (dueAt) this.lag.observe(Math.max(0, (now - dueAt.getTime()) / 1000));
+  }
+}

@@ -1,0 +1,70 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { BrokerConfig } from '#libs/config';
+import { InjectConfig } from '../config/config.module.js';
+import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
+import { WebhookSender } from './webhook-sender.js';
+
+/** Picks up retries that came due and events recorded by other replicas whose sender is busy or gone. */
+const POLL_MS = 1_000;
+const HOUSEKEEPING_MS = 60 * 60_000;
+const INTERVALS = ['webhook-deliveries', 'webhook-housekeeping'];
+
+/** Thin entry points of the webhook sender; active only when BROKER_WEBHOOK_URL is set. */
+@Injectable()
+export class WebhookScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookScheduler.name);
+
+  constructor(
+    @InjectConfig() private readonly config: BrokerConfig,
+    private readonly registry: SchedulerRegistry,
+    private readonly sender: WebhookSender,
+    private readonly outbox: WebhookOutboxRepository,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.webhook) return;
+    await this.reportBacklog();
+    this.registry.addInterval(
+      'webhook-deliveries',
+      setInterval(() => void this.sender.run(), POLL_MS),
+    );
+    this.registry.addInterval(
+      'webhook-housekeeping',
+      setInterval(() => void this.housekeeping(), HOUSEKEEPING_MS),
+    );
+    void this.sender.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Another scheduler's shutdown may have cleared the registry already.
+    for (const name of INTERVALS) {
+      if (this.registry.doesExist('interval', name)) this.registry.deleteInterval(name);
+    }
+    await this.sender.stop();
+  }
+
+  /** Events left from before a restart (or a receiver outage) are worth a line in the start-up log. */
+  private async reportBacklog(): Promise<void> {
+    try {
+      const pending = await this.outbox.countPending();
+      if (pending > 0) this.logger.log({ pending }, 'webhook events waiting for delivery');
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not count waiting webhook events',
+      );
+    }
+  }
+
+  async housekeeping(): Promise<void> {
+    try {
+      await this.outbox.purgeFinished();
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'webhook housekeeping failed',
+      );
+    }
+  }
+}

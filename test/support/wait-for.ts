@@ -1,0 +1,8 @@
+/** Polls `check` until it holds; false when `timeoutMs` passed first. For outcomes, not for timing. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+  for (const started = Date.now(); Date.now() - started < timeoutMs;) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
