@@ -111,6 +111,7 @@ describe('the broker process', () => {
     expect(await broker.exited).toBe(1);
     const output = broker.lines.join('\n');
     expect(output).toMatch(/PORT/);
+    expect(output).toMatch(/BROKER_ENCRYPTION_KEYS: key 'k1' is 16 bytes/);
     expect(output).not.toContain(shortKey);
   });
 });

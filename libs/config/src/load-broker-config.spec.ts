@@ -71,6 +71,14 @@ describe('loadBrokerConfig', () => {
     expect(problems).toHaveLength(3);
   });
 
+  it('names a bad key together with the other bad variables', () => {
+    const key = Buffer.alloc(16, 7).toString('base64');
+    const problems = problemsOf({ PORT: 'abc', BROKER_ENCRYPTION_KEYS: `k1:${key}` }).join('\n');
+    expect(problems).toMatch(/PORT/);
+    expect(problems).toMatch(/BROKER_ENCRYPTION_KEYS/);
+    expect(problems).not.toContain(key);
+  });
+
   it('rejects a 16-byte encryption key without echoing it', () => {
     const key = Buffer.alloc(16, 7).toString('base64');
     const problems = problemsOf({ DATA_DIR: tempDataDir(), BROKER_ENCRYPTION_KEYS: `k1:${key}` });

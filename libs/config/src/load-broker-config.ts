@@ -49,6 +49,13 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
   if (vars.BROKER_WEBHOOK_URL && !vars.BROKER_WEBHOOK_SECRET) {
     problems.push('BROKER_WEBHOOK_SECRET is required when BROKER_WEBHOOK_URL is set');
   }
+  // Configured keys are checked with everything else, so one failed start names every bad variable.
+  const configuredKeys = vars.BROKER_ENCRYPTION_KEYS
+    ? parseEncryptionKeys(vars.BROKER_ENCRYPTION_KEYS)
+    : undefined;
+  if (configuredKeys && !configuredKeys.ok) {
+    problems.push(...configuredKeys.problems.map((p) => `BROKER_ENCRYPTION_KEYS: ${p}`));
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const needsGenerated =
