@@ -15,15 +15,21 @@ const claim = (n: number): RefreshClaim => ({
   refreshDueAt: null,
 });
 
-/** A pump over an endless backlog of due rows, whose refreshes finish when the test says so. */
+/**
+ * A pump over an endless backlog of due rows. Claims answer when the test releases them, and
+ * refreshes finish when the test says so.
+ */
 function setup(concurrency: number) {
   const claims: number[] = [];
+  const pendingClaims: (() => void)[] = [];
   const finishers: (() => void)[] = [];
   let next = 0;
   const repository = {
-    claimDue: async (limit: number) => {
+    claimDue: (limit: number) => {
       claims.push(limit);
-      return Array.from({ length: limit }, () => claim(next++));
+      return new Promise<RefreshClaim[]>((resolve) =>
+        pendingClaims.push(() => resolve(Array.from({ length: limit }, () => claim(next++)))),
+      );
     },
   } as unknown as RefreshRepository;
   const refresher = {
@@ -33,46 +39,62 @@ function setup(concurrency: number) {
   const metrics = { scheduledStart: () => undefined } as unknown as RefreshMetrics;
   const pump = new RefreshPump({ refresh: { concurrency } } as BrokerConfig, repository, refresher, metrics);
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
-  const finish = async (count: number) => {
-    for (const done of finishers.splice(0, count)) done();
-    await settle();
+  return {
+    pump,
+    claims,
+    settle,
+    answerClaims: async () => {
+      for (const answer of pendingClaims.splice(0)) answer();
+      await settle();
+    },
+    finish: async (count: number) => {
+      for (const done of finishers.splice(0, count)) done();
+      await settle();
+    },
   };
-  return { pump, claims, finish, settle };
 }
 
 describe('RefreshPump', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  it('fills every slot on a tick', async () => {
-    const { pump, claims } = setup(16);
-    await pump.run();
-    expect(claims).toEqual([16]);
-    expect(pump.inProgress).toBe(16);
+  it('fills the free slots and, in a backlog, claims again as refreshes finish', async () => {
+    const { pump, claims, answerClaims, finish } = setup(4);
+    const tick = pump.run();
+    await answerClaims();
+    await tick;
+    expect(pump.inProgress).toBe(4);
+    await finish(1);
+    await answerClaims();
+    expect(claims).toEqual([4, 1]);
+    expect(pump.inProgress).toBe(4);
   });
 
-  it('during a backlog, claims again once a quarter of the slots is free, not per finished refresh', async () => {
-    const { pump, claims, finish } = setup(16);
-    await pump.run();
+  it('on drain, waits for the refreshes of a claim that was on its way, and claims nothing more', async () => {
+    const { pump, claims, answerClaims, finish, settle } = setup(4);
+    void pump.run(); // the claim is on its way
+    await settle();
+    let drained = false;
+    const drain = pump.drain().then(() => (drained = true));
+    await answerClaims(); // its rows are leased: their refreshes start
+    expect(pump.inProgress).toBe(4);
     await finish(3);
-    expect(claims).toEqual([16]);
+    expect(drained).toBe(false);
     await finish(1);
-    expect(claims).toEqual([16, 4]);
-    expect(pump.inProgress).toBe(16);
+    await drain;
+    expect(drained).toBe(true);
+    await pump.run(); // a late tick
+    expect(claims).toEqual([4]);
   });
 
-  it('still claims at once per finished refresh with few slots', async () => {
-    const { pump, claims, finish } = setup(3);
-    await pump.run();
-    await finish(1);
-    expect(claims).toEqual([3, 1]);
-  });
-
-  it('leaves fewer free slots than a batch to the next tick', async () => {
-    const { pump, claims, finish } = setup(16);
-    await pump.run();
+  it('on drain, lets finished refreshes start no claims of their own', async () => {
+    const { pump, claims, answerClaims, finish } = setup(2);
+    const tick = pump.run();
+    await answerClaims();
+    await tick;
+    const drain = pump.drain();
     await finish(2);
-    await pump.run(); // the tick
-    expect(claims).toEqual([16, 2]);
-    expect(pump.inProgress).toBe(16);
+    await drain;
+    expect(claims).toEqual([2]);
+    expect(pump.inProgress).toBe(0);
   });
 });

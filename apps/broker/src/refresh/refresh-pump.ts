@@ -11,10 +11,9 @@ const TICK_BUDGET_MS = 500;
 /**
  * Moves due connections from the database into a bounded number of concurrent refreshes. Each tick
  * claims only as many rows as it has free slots, so a replica never holds leases on work it cannot
- * start (other replicas take it instead). While a backlog lasts, finished refreshes pull the next
- * due rows without waiting for the tick, a batch at a time: one claim per quarter of the slots
- * rather than one per finished refresh, since every claim is a round trip and a commit (at 100,000
- * connections, one claim per refresh was a third of the database's commits; docs/benchmarks.md).
+ * start (other replicas take it instead), and a finished refresh pulls the next due row at once
+ * while a backlog lasts. (Refreshes that finish while a claim is on its way start none of their
+ * own, so at 445 refreshes/s a claim takes about 4 rows; docs/benchmarks.md.)
  */
 @Injectable()
 export class RefreshPump {
@@ -22,6 +21,9 @@ export class RefreshPump {
   private running = 0;
   private pumping = false;
   private backlog = false;
+  private draining = false;
+  /** The pass in progress: a claim on its way may still start refreshes. */
+  private current: Promise<void> | undefined;
   private readonly active = new Set<Promise<unknown>>();
 
   constructor(
@@ -31,21 +33,22 @@ export class RefreshPump {
     private readonly metrics: RefreshMetrics,
   ) {}
 
-  /** Free slots a backlog waits for before it claims again (one claim per this many refreshes). */
-  private get refillBatch(): number {
-    return Math.max(1, Math.floor(this.config.refresh.concurrency / 4));
-  }
-
   get inProgress(): number {
     return this.running;
   }
 
   async run(): Promise<void> {
-    if (this.pumping) return;
+    if (this.pumping || this.draining) return;
     this.pumping = true;
+    this.current = this.pass();
+    await this.current;
+  }
+
+  private async pass(): Promise<void> {
     const deadline = Date.now() + TICK_BUDGET_MS;
     try {
       do {
+        if (this.draining) return;
         const free = this.config.refresh.concurrency - this.running;
         if (free <= 0) return;
         const claims = await this.refreshes.claimDue(free, this.refresher.leaseMs);
@@ -66,9 +69,16 @@ export class RefreshPump {
     }
   }
 
-  /** Waits for started refreshes (they may hold rotated tokens not yet stored). */
+  /**
+   * Stops claiming and waits for every refresh it started, including those of a claim that was on
+   * its way: each may hold rotated tokens not yet stored, and the database must outlive them (a
+   * refresh started behind the drain's back was cut off by the exit after spending its refresh
+   * token, and the connection lost its only valid one).
+   */
   async drain(): Promise<void> {
-    await Promise.allSettled(this.active);
+    this.draining = true;
+    await this.current;
+    while (this.active.size) await Promise.allSettled([...this.active]);
   }
 
   private start(refresh: Promise<unknown>): void {
@@ -78,8 +88,7 @@ export class RefreshPump {
       .finally(() => {
         this.running--;
         this.active.delete(tracked);
-        if (this.backlog && this.config.refresh.concurrency - this.running >= this.refillBatch)
-          void this.run();
+        if (this.backlog) void this.run();
       });
     this.active.add(tracked);
   }
