@@ -29,7 +29,7 @@ describe('GET /metrics', () => {
     );
     const pump = broker.app.get(RefreshPump);
     await pump.run();
-    await pump.drain();
+    await pump.idle();
   };
 
   it('answers without an API key, in the Prometheus text format, with process and pool metrics', async () => {

@@ -77,6 +77,11 @@ export class RefreshPump {
    */
   async drain(): Promise<void> {
     this.draining = true;
+    await this.idle();
+  }
+
+  /** Waits for the current pass and every refresh it started, without stopping the pump. */
+  async idle(): Promise<void> {
     await this.current;
     while (this.active.size) await Promise.allSettled([...this.active]);
   }
