@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Recognisable in logs, config files and secret scanners ("sipgate token broker"). */
 export const API_KEY_PREFIX = 'sgtb_';
@@ -12,10 +12,11 @@ export function generateApiKey(): string {
  * The stored form of an API key. A plain SHA-256 is enough here: slow KDFs (bcrypt, scrypt, argon2) exist
  * to make guessing low-entropy passwords expensive, but these keys are 256 bits of randomness, so a leaked
  * hash cannot be brute-forced either way. A fast, deterministic hash also lets the key be looked up by its
- * hash with an index instead of trying every row.
+ * hash with an index instead of trying every row. It runs on every authenticated request, so it is the
+ * one-shot `crypto.hash`, about half the cost of a `createHash` object.
  */
 export function hashApiKey(key: string): Buffer<ArrayBuffer> {
-  return createHash('sha256').update(key, 'utf8').digest();
+  return hash('sha256', key, 'buffer');
 }
 
 /**

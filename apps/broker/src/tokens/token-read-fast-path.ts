@@ -16,8 +16,9 @@ import {
 } from '@nestjs/common/constants.js';
 import { ApplicationConfig } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { isObservable, lastValueFrom } from 'rxjs';
+import type { IssuedToken } from './issued-tokens.js';
 import { TokensController } from './tokens.controller.js';
 
 type Handler = (...args: never[]) => unknown;
@@ -25,6 +26,9 @@ type Handler = (...args: never[]) => unknown;
 /** The route's handler as Nest knows it: the key of its metadata. Called through the controller only. */
 // oxlint-disable-next-line typescript/unbound-method
 const GET_TOKEN: Handler = TokensController.prototype.getToken;
+
+/** What Fastify sends with a serialized object, so both paths answer alike. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** What Nest throws when a guard answers false (`FORBIDDEN_MESSAGE` of @nestjs/core). */
 const FORBIDDEN_MESSAGE = 'Forbidden resource';
@@ -137,6 +141,26 @@ function resolvePipeline(app: NestFastifyApplication) {
   };
 }
 
+/** A guard's answer, a promise only when it had to wait (a key not seen within the cache TTL). */
+function passGuards(
+  guards: readonly CanActivate[],
+  context: ExecutionContext,
+  from = 0,
+): void | Promise<void> {
+  for (let index = from; index < guards.length; index++) {
+    const result = guards[index]!.canActivate(context);
+    if (result === true) continue;
+    if (result === false) throw new ForbiddenException(FORBIDDEN_MESSAGE);
+    return (isObservable(result) ? lastValueFrom(result) : result).then((allowed) => {
+      if (!allowed) throw new ForbiddenException(FORBIDDEN_MESSAGE);
+      return passGuards(guards, context, index + 1);
+    });
+  }
+  return undefined;
+}
+
+const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => value instanceof Promise;
+
 /**
  * Serves `GET /v1/connections/{id}/token`, the broker's hot path, from an early Fastify onRequest
  * hook. Consumers ask before every sipgate call, and Nest's generic pipeline cost more than the read
@@ -150,9 +174,15 @@ function resolvePipeline(app: NestFastifyApplication) {
  * 2. the route's guards run as Nest runs them (AuthGuard: 401/403, then the rate limit: 429);
  * 3. the route's @Header values are set and TokensController.getToken answers;
  * 4. an error goes to the global exception filter (problem+json), as it would in Nest.
- * Skipped: Nest middleware (the request's log line is TokenReadLog's) and global interceptors (the
+ * Skipped: Nest middleware (the broker has none on this route; the request line is RequestLog's) and global interceptors (the
  * audit trail records mutating admin requests, never this GET). Route-level pipes, interceptors or
  * filters make start-up fail rather than being skipped.
+ *
+ * A cached key and a cached token are answered without a single promise: on Node 20, with
+ * AsyncLocalStorage in use (the request logging of the admin routes), every promise pays for async
+ * hooks. The JSON of a token is written once and sent to everyone who gets that same token (see
+ * IssuedTokens): it is the largest part of the response, and serializing it per request cost more
+ * than all the rest of a cached read.
  *
  * Add `hook` to Fastify before `NestFactory.create()` registers middie, so that it runs first; it
  * lets every request through until `bind()` hands it the application.
@@ -162,27 +192,35 @@ export function createTokenReadFastPath() {
   const routePath = Reflect.getMetadata(PATH_METADATA, GET_TOKEN) as string;
   const path = `/${controllerPath}/${routePath}`;
   let pipeline: ReturnType<typeof resolvePipeline> | undefined;
+  const bodies = new WeakMap<IssuedToken, Buffer>();
 
-  const hook: onRequestAsyncHookHandler = async (request, reply) => {
-    if (!pipeline || request.method !== 'GET' || request.routeOptions.url !== path) return undefined;
+  const send = (reply: FastifyReply, token: IssuedToken): void => {
+    let body = bodies.get(token);
+    // Encoded once as well: a string would be encoded to UTF-8 again on every write.
+    if (body === undefined) bodies.set(token, (body = Buffer.from(JSON.stringify(token))));
+    void reply.type(JSON_CONTENT_TYPE).send(body);
+  };
+
+  const hook: onRequestHookHandler = (request, reply, done) => {
+    if (!pipeline || request.method !== 'GET' || request.routeOptions.url !== path) return done();
     const plain = plainTokenRequest(request.params, request.query);
-    if (!plain) return undefined;
+    if (!plain) return done();
     const { guards, renderError, headers, controller } = pipeline;
     const context = new HttpContext(request, reply, GET_TOKEN) as unknown as ExecutionContext;
-    try {
-      for (const guard of guards) {
-        const result = guard.canActivate(context);
-        const allowed =
-          typeof result === 'boolean'
-            ? result
-            : await (isObservable(result) ? lastValueFrom(result) : result);
-        if (!allowed) throw new ForbiddenException(FORBIDDEN_MESSAGE);
-      }
+    const fail = (error: unknown) => renderError(error, context);
+    const answer = () => {
       for (const { name, value } of headers) void reply.header(name, value);
-      return reply.send(await controller.getToken({ id: plain.id }, { minValidity: plain.minValidity }));
+      const token = controller.getToken({ id: plain.id }, { minValidity: plain.minValidity });
+      if (isPromise(token)) return token.then((issued) => send(reply, issued));
+      return send(reply, token);
+    };
+    try {
+      const guarded = passGuards(guards, context);
+      const answered = guarded ? guarded.then(answer) : answer();
+      // Should the filter itself fail, Fastify's error handler still answers.
+      answered?.catch(fail).catch((error: unknown) => reply.send(error));
     } catch (error) {
-      renderError(error, context);
-      return reply;
+      fail(error);
     }
   };
 

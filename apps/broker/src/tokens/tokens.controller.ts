@@ -10,7 +10,8 @@ import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ConnectionIdParamDto } from '../connections/dto/connection-requests.dto.js';
 import { TokenRateLimit } from '../rate-limit/token-rate-limit.decorator.js';
 import { TokenQueryDto, TokenResponseDto } from './dto/token.dto.js';
-import { type IssuedToken, TokensService } from './tokens.service.js';
+import type { IssuedToken } from './issued-tokens.js';
+import { TokensService } from './tokens.service.js';
 
 @ApiTags('tokens')
 @Controller('v1/connections')
@@ -31,7 +32,7 @@ export class TokensController {
   getToken(
     @Param() { id }: ConnectionIdParamDto,
     @Query() { minValidity }: TokenQueryDto,
-  ): Promise<IssuedToken> {
+  ): IssuedToken | Promise<IssuedToken> {
     return this.tokens.issue(id, minValidity);
   }
 }

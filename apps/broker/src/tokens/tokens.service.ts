@@ -1,30 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DecryptionError } from '#libs/crypto';
-import {
-  ConnectionNotFoundError,
-  ReauthRequiredError,
-  SipgateUnavailableProblem,
-} from '../connections/connection.errors.js';
+import { ConnectionNotFoundError, SipgateUnavailableProblem } from '../connections/connection.errors.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
 import type { UsableCredential } from '../connections/connection.types.js';
 import { TokenReadMetrics, type TokenReadOutcome } from '../metrics/token-read-metrics.js';
 import { DomainError } from '../problems/domain-error.js';
 import { TokenRefresher } from '../refresh/token-refresher.service.js';
 import { failedReadOutcome } from './failed-read-outcome.js';
+import { type IssuedToken, IssuedTokens, secondsLeft } from './issued-tokens.js';
 import { TokenCache } from './token-cache.js';
 import { StorageUnavailableError } from './tokens.errors.js';
 
-export interface IssuedToken {
-  connectionId: string;
-  tokenType: 'Bearer' | 'Basic';
-  accessToken: string;
-  authorizationHeader: string;
-  expiresAt: Date | null;
-  expiresIn: number | null;
-}
-
-const secondsLeft = (credential: UsableCredential, now: number) =>
-  credential.expiresAt ? (credential.expiresAt.getTime() - now) / 1000 : Infinity;
+/** How long a reader waits for another replica's refresh before serving the token it has. */
+const READER_LEASE_WAIT_MS = 2_000;
 
 /**
  * Hands out a token valid for at least `minValidity` seconds. The hot path is a cache hit; the
@@ -32,11 +20,10 @@ const secondsLeft = (credential: UsableCredential, now: number) =>
  * only when the stored token is too short-lived as well. When sipgate or Postgres is away, a token
  * that is still valid (if for less than asked) is better than none and is served.
  */
-const READER_LEASE_WAIT_MS = 2_000;
-
 @Injectable()
 export class TokensService {
   private readonly logger = new Logger(TokensService.name);
+  private readonly issued = new IssuedTokens();
 
   constructor(
     private readonly cache: TokenCache,
@@ -45,21 +32,33 @@ export class TokensService {
     private readonly reads: TokenReadMetrics,
   ) {}
 
-  async issue(connectionId: string, minValiditySeconds: number): Promise<IssuedToken> {
-    try {
-      return await this.serve(connectionId, minValiditySeconds);
-    } catch (error) {
-      this.reads.count(failedReadOutcome(error));
-      throw error;
-    }
-  }
-
-  private async serve(connectionId: string, minValiditySeconds: number): Promise<IssuedToken> {
+  /**
+   * A cache hit, the hot path, is answered synchronously: no promise, no database, no decryption
+   * (see token-read-fast-path.ts). Everything else returns a promise.
+   */
+  issue(connectionId: string, minValiditySeconds: number): IssuedToken | Promise<IssuedToken> {
     const now = Date.now();
     const cached = this.cache.get(connectionId);
     if (cached && (cached.status === 'reauth_required' || secondsLeft(cached, now) >= minValiditySeconds)) {
-      return this.served('cache_hit', cached, now);
+      try {
+        return this.served('cache_hit', cached, now);
+      } catch (error) {
+        this.reads.count(failedReadOutcome(error));
+        throw error;
+      }
     }
+    return this.issueFromStore(connectionId, minValiditySeconds, cached, now).catch((error: unknown) => {
+      this.reads.count(failedReadOutcome(error));
+      throw error;
+    });
+  }
+
+  private async issueFromStore(
+    connectionId: string,
+    minValiditySeconds: number,
+    cached: UsableCredential | undefined,
+    now: number,
+  ): Promise<IssuedToken> {
     let stored: UsableCredential;
     try {
       stored = await this.load(connectionId);
@@ -111,9 +110,9 @@ export class TokensService {
     );
   }
 
-  /** Counted after `present`, which throws for a connection that needs re-authorization. */
+  /** Counted after `IssuedTokens.of`, which throws for a connection that needs re-authorization. */
   private served(outcome: TokenReadOutcome, credential: UsableCredential, now: number): IssuedToken {
-    const token = present(credential, now);
+    const token = this.issued.of(credential, now);
     this.reads.count(outcome);
     return token;
   }
@@ -132,27 +131,4 @@ export class TokensService {
     this.cache.set(credential);
     return credential;
   }
-}
-
-function present(credential: UsableCredential, now: number): IssuedToken {
-  if (credential.status === 'reauth_required') throw new ReauthRequiredError(credential.connectionId);
-  if (credential.type === 'pat') {
-    const basic = Buffer.from(credential.secret).toString('base64');
-    return {
-      connectionId: credential.connectionId,
-      tokenType: 'Basic',
-      accessToken: basic,
-      authorizationHeader: `Basic ${basic}`,
-      expiresAt: null,
-      expiresIn: null,
-    };
-  }
-  return {
-    connectionId: credential.connectionId,
-    tokenType: 'Bearer',
-    accessToken: credential.secret,
-    authorizationHeader: `Bearer ${credential.secret}`,
-    expiresAt: credential.expiresAt,
-    expiresIn: Math.max(0, Math.floor(secondsLeft(credential, now))),
-  };
 }
