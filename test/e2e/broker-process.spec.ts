@@ -105,6 +105,29 @@ describe('the broker process', () => {
     expect(applied).toHaveLength(1);
   });
 
+  it('logs one line per request with the id the response carried, and no query value', async () => {
+    const broker = start({ DATA_DIR: embeddedDataDir() });
+    const url = await broker.url;
+    const live = await fetch(`${url}/health/live`);
+    const callback = await fetch(`${url}/v1/oauth/callback?code=secret-code&state=secret-state`);
+    const read = await fetch(`${url}/v1/connections/6f1c2b9e-8d4a-4e7b-b3a1-0c9d8e7f6a5b/token`);
+    expect([live.status, read.status]).toEqual([200, 401]);
+    expect(await broker.stop('SIGTERM')).toBe(0);
+
+    const requests = broker.lines
+      .filter((line) => line.includes('"msg":"request completed"'))
+      .map((line) => JSON.parse(line) as { level: number; req: { id: string; url: string }; res: object });
+    const lineOf = (response: Response) =>
+      requests.find((r) => r.req.id === response.headers.get('x-request-id'));
+    expect(lineOf(live)).toMatchObject({ level: 30, req: { url: '/health/live' }, res: { statusCode: 200 } });
+    expect(lineOf(callback)).toMatchObject({
+      req: { url: '/v1/oauth/callback?code=…&state=…' },
+      res: { statusCode: callback.status },
+    });
+    expect(lineOf(read)).toMatchObject({ level: 30, res: { statusCode: 401 } });
+    expect(broker.lines.join('\n')).not.toMatch(/secret-code|secret-state/);
+  });
+
   it('refuses to start with invalid variables, naming each of them', async () => {
     const shortKey = Buffer.alloc(16, 1).toString('base64');
     const broker = start({ DATA_DIR: tempDir(), PORT: 'abc', BROKER_ENCRYPTION_KEYS: `k1:${shortKey}` });

@@ -1,13 +1,18 @@
-import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { REDACTED_PATHS, withoutQueryValues } from './redaction.js';
-import { TOKEN_READ_PATH, TokenReadLog } from './token-read-log.js';
+import { RequestLog } from './request-log.js';
+
+interface RequestLike {
+  id?: string;
+  method?: string;
+  url?: string;
+}
 
 /**
- * Structured JSON logs (pino), one line per request with the request id. Secrets never reach a
- * line: auth headers and cookies are censored, and query values (OAuth `code`, `state`) are dropped.
- * Token reads, the hot path, are logged by TokenReadLog instead of the request middleware.
+ * Structured JSON logs (pino) through Nest's Logger, and one line per request (RequestLog). Secrets
+ * never reach a line: secret-named fields are censored wherever they appear, and query values
+ * (OAuth `code`, `state`) are dropped from URLs.
  */
 @Module({})
 export class LoggingModule {
@@ -19,23 +24,22 @@ export class LoggingModule {
           pinoHttp: {
             level,
             redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-            // Fastify already assigned the id (see create-app.ts); pino-http reuses it.
-            genReqId: (req: IncomingMessage & { id?: string }) => req.id ?? '',
             serializers: {
-              req: (req: IncomingMessage & { id?: string }) => ({
+              req: (req: RequestLike) => ({
                 id: req.id,
                 method: req.method,
                 url: withoutQueryValues(req.url ?? ''),
               }),
-              res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+              // After pino-http's own, which reads the ServerResponse: its status, not its headers.
+              res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
             },
-            customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
           },
-          forRoutes: ['{*path}'],
-          exclude: [{ path: TOKEN_READ_PATH, method: RequestMethod.GET }],
+          // nestjs-pino is Nest's logger here, not the request logger: no route gets its middleware
+          // (and so no AsyncLocalStorage, see RequestLog).
+          forRoutes: [],
         }),
       ],
-      providers: [TokenReadLog],
+      providers: [RequestLog],
     };
   }
 }
