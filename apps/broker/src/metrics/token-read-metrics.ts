@@ -15,30 +15,36 @@ export const TOKEN_READ_OUTCOMES = [
 export type TokenReadOutcome = (typeof TOKEN_READ_OUTCOMES)[number];
 
 /**
- * `broker_token_reads_total{outcome}`. Children are bound once per outcome, so counting on the
- * token hot path is one map lookup and an addition; every outcome is exported from 0 on, so rates
- * work from the first scrape.
+ * `broker_token_reads_total{outcome}`. Counting on the token hot path is one addition to a plain
+ * field; prom-client's counter takes the sums when `/metrics` is scraped (its `collect` hook),
+ * because its own `inc` re-validates and re-hashes the labels on every call. Every outcome is
+ * exported from 0 on, so rates work from the first scrape.
  */
 @Injectable()
 export class TokenReadMetrics {
-  private readonly byOutcome: Readonly<Record<TokenReadOutcome, Counter.Internal>>;
+  private readonly pending = Object.fromEntries(TOKEN_READ_OUTCOMES.map((outcome) => [outcome, 0])) as Record<
+    TokenReadOutcome,
+    number
+  >;
 
   constructor(registry: Registry) {
+    const { pending } = this;
     const reads = new Counter({
       name: 'broker_token_reads_total',
       help: 'Token reads on this instance by outcome: served from cache, database or an on-demand refresh, or refused',
       labelNames: ['outcome'] as const,
       registers: [registry],
+      collect() {
+        for (const outcome of TOKEN_READ_OUTCOMES) {
+          this.inc({ outcome }, pending[outcome]);
+          pending[outcome] = 0;
+        }
+      },
     });
-    const children = {} as Record<TokenReadOutcome, Counter.Internal>;
-    for (const outcome of TOKEN_READ_OUTCOMES) {
-      reads.inc({ outcome }, 0);
-      children[outcome] = reads.labels({ outcome });
-    }
-    this.byOutcome = children;
+    for (const outcome of TOKEN_READ_OUTCOMES) reads.inc({ outcome }, 0);
   }
 
   count(outcome: TokenReadOutcome): void {
-    this.byOutcome[outcome].inc();
+    this.pending[outcome] += 1;
   }
 }
