@@ -135,11 +135,14 @@ export class RefreshRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Stores rotated tokens and releases the lease in one statement. False: the spent token was replaced meanwhile. */
-  async complete(claim: RefreshClaim, result: RefreshedTokens): Promise<boolean> {
+  /**
+   * Stores rotated tokens and releases the lease in one statement, returning the row's new version.
+   * Null: the spent token was replaced meanwhile.
+   */
+  async complete(claim: RefreshClaim, result: RefreshedTokens): Promise<number | null> {
     const id = claim.connectionId;
     const { tokens } = result;
-    const { count } = await this.prisma.connection.updateMany({
+    const updated = await this.prisma.connection.updateManyAndReturn({
       where: { id, refreshTokenCiphertext: { equals: Buffer.from(claim.consumed) } },
       data: {
         status: ConnectionStatus.active,
@@ -161,8 +164,9 @@ export class RefreshRepository {
         leaseExpiresAt: null,
         version: { increment: 1 },
       },
+      select: { version: true },
     });
-    return count === 1;
+    return updated[0]?.version ?? null;
   }
 
   /** False: the spent token was replaced meanwhile (another replica won), so the grant is not dead. */

@@ -101,8 +101,9 @@ export class TokenRefresher implements OnApplicationShutdown {
     } catch (error) {
       return this.handleFailure(claim, error);
     }
-    const stored = await this.persist(claim, this.describeResult(tokens));
-    if (!stored) {
+    const result = this.describeResult(tokens);
+    const version = await this.persist(claim, result);
+    if (version === null) {
       // The row moved on while we refreshed (the account was connected again, or disconnected):
       // our tokens belong to a session nobody will use, so end it.
       if (tokens.refreshToken) void this.oauth.logout(tokens.refreshToken).catch(() => undefined);
@@ -110,7 +111,16 @@ export class TokenRefresher implements OnApplicationShutdown {
     }
     this.events.emit('connection.refreshed', claim.connectionId);
     if (claim.failureCount > 0) this.events.emit('connection.recovered', claim.connectionId);
-    return this.currentCredential(claim.connectionId);
+    // What was just stored, as the row now holds it: no need to read and decrypt it again.
+    return {
+      connectionId: claim.connectionId,
+      type: 'oauth',
+      status: 'active',
+      secret: tokens.accessToken,
+      expiresAt: result.accessTokenExpiresAt,
+      version,
+      retryNotBefore: null,
+    };
   }
 
   /** Lifetimes come from each response; nothing assumes sipgate's 300 s. */
@@ -137,7 +147,7 @@ export class TokenRefresher implements OnApplicationShutdown {
   }
 
   /** Retries the write-back until it lands or is refused: the fresh refresh token may be the only valid one. */
-  private async persist(claim: RefreshClaim, result: RefreshedTokens): Promise<boolean> {
+  private async persist(claim: RefreshClaim, result: RefreshedTokens): Promise<number | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.refreshes.complete(claim, result);
