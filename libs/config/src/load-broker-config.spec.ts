@@ -35,7 +35,7 @@ describe('loadBrokerConfig', () => {
     expect(config.refresh).toEqual({
       marginSeconds: 60,
       schedulerEnabled: true,
-      concurrency: 16,
+      concurrency: 64,
       tickMs: 1000,
     });
     expect(config.databaseUrl).toBeUndefined();

@@ -120,7 +120,9 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): {
     refresh: {
       marginSeconds: vars.REFRESH_MARGIN_SECONDS ?? 60,
       schedulerEnabled: vars.REFRESH_SCHEDULER !== 'off',
-      concurrency: vars.REFRESH_CONCURRENCY ?? 16,
+      // Refreshes mostly wait for sipgate: at ~50 ms each, 64 at once sustain ~1,000/s, twice what
+      // 100,000 connections with 300 s tokens need (docs/benchmarks.md); 16 fell behind.
+      concurrency: vars.REFRESH_CONCURRENCY ?? 64,
       tickMs: vars.REFRESH_TICK_MS ?? 1_000,
     },
     tokenRateLimit: {
