@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { claimDueQuery } from '../../apps/broker/src/refresh/claim-due.query.js';
 import { type BrokerHandle, startBroker } from './broker.js';
 import { type BenchContext, brokerEnv, brokerOptions } from './context.js';
 import type { FakeSipgate, FakeStats } from './fake-client.js';
@@ -124,23 +125,13 @@ function* seedRows(scenario: RefreshScenario, t0: number, ids: string[], dues: F
 
 /** The claim query of RefreshRepository.claimDue, as EXPLAIN ANALYZE sees it (rolled back). */
 async function explainClaim(db: pg.Pool, leaseSeconds: number, limit: number): Promise<string[]> {
+  const claim = claimDueQuery(limit, leaseSeconds);
   const client = await db.connect();
   try {
     await client.query('BEGIN');
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-       WITH due AS (
-         SELECT id FROM connections
-          WHERE refresh_due_at <= now() AND type = 'oauth' AND status = 'active'
-            AND refresh_token_ciphertext IS NOT NULL
-            AND (lease_expires_at IS NULL OR lease_expires_at < now())
-          ORDER BY refresh_due_at
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-       UPDATE connections c
-          SET lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => ${leaseSeconds}::float8)
-         FROM due WHERE c.id = due.id
-       RETURNING c.id`,
+      `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${claim.text}`,
+      claim.values,
     );
     return rows.map((row) => row['QUERY PLAN']);
   } finally {

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ConnectionStatus, PrismaService } from '#libs/database';
 import type { TokenSet } from '#libs/sipgate';
 import { ConnectionSecrets } from '../connections/connection-secrets.js';
+import { claimDueQuery } from './claim-due.query.js';
 
 /** A replica's exclusive right, until `leaseExpiresAt`, to spend the connection's refresh token. */
 export interface RefreshClaim {
@@ -86,11 +87,7 @@ export class RefreshRepository {
     return { refused: 'leased', version: current.version };
   }
 
-  /**
-   * Leases up to `limit` connections that are due, oldest due first. SKIP LOCKED lets replicas claim
-   * disjoint batches at the same moment without waiting on each other's row locks; rows leased by an
-   * on-demand refresh are skipped by the lease condition.
-   */
+  /** Leases up to `limit` due connections (see claimDueQuery) and opens their refresh tokens. */
   async claimDue(limit: number, leaseMs: number): Promise<RefreshClaim[]> {
     const rows = await this.prisma.$queryRaw<
       {
@@ -100,20 +97,7 @@ export class RefreshRepository {
         failureCount: number;
         refreshDueAt: Date | null;
       }[]
-    >`
-      WITH due AS (
-        SELECT id FROM connections
-         WHERE refresh_due_at <= now() AND type = 'oauth' AND status = 'active'
-           AND refresh_token_ciphertext IS NOT NULL
-           AND (lease_expires_at IS NULL OR lease_expires_at < now())
-         ORDER BY refresh_due_at
-         LIMIT ${limit}
-         FOR UPDATE SKIP LOCKED)
-      UPDATE connections c
-         SET lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}::float8)
-        FROM due WHERE c.id = due.id
-      RETURNING c.id AS "connectionId", c.lease_token AS "leaseToken", c.refresh_token_ciphertext AS consumed,
-                c.failure_count AS "failureCount", c.refresh_due_at AS "refreshDueAt"`;
+    >(claimDueQuery(limit, leaseMs / 1000));
     return rows.map((row) => ({
       ...row,
       refreshToken: this.secrets.open(row.connectionId, 'refresh_token', row.consumed),

@@ -1,0 +1,25 @@
+import { Prisma } from '#libs/database';
+
+/**
+ * Leases up to `limit` connections whose refresh is due, oldest due first, for `leaseSeconds` on
+ * the database clock (replicas' clocks may differ). `FOR UPDATE SKIP LOCKED`: replicas claiming at
+ * the same moment take different rows instead of queueing behind each other's locks, and a row
+ * leased by anyone is not due again until its lease has expired. Its own file so that the bench
+ * EXPLAINs the very statement the refresher runs.
+ */
+export function claimDueQuery(limit: number, leaseSeconds: number): Prisma.Sql {
+  return Prisma.sql`
+    WITH due AS (
+      SELECT id FROM connections
+       WHERE refresh_due_at <= now() AND type = 'oauth' AND status = 'active'
+         AND refresh_token_ciphertext IS NOT NULL
+         AND (lease_expires_at IS NULL OR lease_expires_at < now())
+       ORDER BY refresh_due_at
+       LIMIT ${limit}
+       FOR UPDATE SKIP LOCKED)
+    UPDATE connections c
+       SET lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => ${leaseSeconds}::float8)
+      FROM due WHERE c.id = due.id
+    RETURNING c.id AS "connectionId", c.lease_token AS "leaseToken", c.refresh_token_ciphertext AS consumed,
+              c.failure_count AS "failureCount", c.refresh_due_at AS "refreshDueAt"`;
+}
