@@ -1,20 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
 } from 'class-validator';
+import { PageQueryDto } from '../../paging/page-query.dto.js';
 
 const LABEL_MAX = 200;
 
@@ -80,7 +77,7 @@ export class ConnectionRelabelDto {
   label!: string | null;
 }
 
-export class ConnectionListQueryDto {
+export class ConnectionListQueryDto extends PageQueryDto {
   @ApiProperty({ required: false, enum: ['active', 'reauth_required'] })
   @IsOptional()
   @IsIn(['active', 'reauth_required'])
@@ -91,20 +88,6 @@ export class ConnectionListQueryDto {
   @IsString()
   @MaxLength(100)
   sipgateUserId?: string;
-
-  @ApiProperty({ required: false, default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit: number = 50;
-
-  @ApiProperty({ required: false, description: '`nextCursor` of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export class OAuthStartResponseDto {
