@@ -4,6 +4,7 @@ import type { BrokerConfig } from '#libs/config';
 import { InjectConfig } from '../config/config.module.js';
 import { ConnectionEvents } from '../connections/connection-events.js';
 import { OAuthAttemptsRepository } from '../oauth/oauth-attempts.repository.js';
+import { OwnedIntervals } from '../scheduling/owned-intervals.js';
 import { RefreshPump } from './refresh-pump.js';
 import { RefreshRepository } from './refresh.repository.js';
 
@@ -17,34 +18,31 @@ const HOUSEKEEPING_MS = 60_000;
 @Injectable()
 export class RefreshScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RefreshScheduler.name);
+  private readonly intervals: OwnedIntervals;
 
   constructor(
     @InjectConfig() private readonly config: BrokerConfig,
-    private readonly registry: SchedulerRegistry,
+    registry: SchedulerRegistry,
     private readonly pump: RefreshPump,
     private readonly refreshes: RefreshRepository,
     private readonly attempts: OAuthAttemptsRepository,
     private readonly events: ConnectionEvents,
-  ) {}
+  ) {
+    this.intervals = new OwnedIntervals(registry);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.refresh.schedulerEnabled) {
       this.logger.log('background refresher is off on this replica (REFRESH_SCHEDULER=off)');
       return;
     }
-    this.registry.addInterval(
-      'refresh-due-connections',
-      setInterval(() => void this.pump.run(), this.config.refresh.tickMs),
-    );
-    this.registry.addInterval(
-      'refresh-housekeeping',
-      setInterval(() => void this.housekeeping(), HOUSEKEEPING_MS),
-    );
+    this.intervals.every('refresh-due-connections', this.config.refresh.tickMs, () => this.pump.run());
+    this.intervals.every('refresh-housekeeping', HOUSEKEEPING_MS, () => this.housekeeping());
     void this.pump.run();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const name of this.registry.getIntervals()) this.registry.deleteInterval(name);
+    this.intervals.stop();
     await this.pump.drain();
   }
 

@@ -2,45 +2,39 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { BrokerConfig } from '#libs/config';
 import { InjectConfig } from '../config/config.module.js';
+import { OwnedIntervals } from '../scheduling/owned-intervals.js';
 import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
 import { WebhookSender } from './webhook-sender.js';
 
 /** Picks up retries that came due and events recorded by other replicas whose sender is busy or gone. */
 const POLL_MS = 1_000;
 const HOUSEKEEPING_MS = 60 * 60_000;
-const INTERVALS = ['webhook-deliveries', 'webhook-housekeeping'];
 
 /** Thin entry points of the webhook sender; active only when BROKER_WEBHOOK_URL is set. */
 @Injectable()
 export class WebhookScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookScheduler.name);
+  private readonly intervals: OwnedIntervals;
 
   constructor(
     @InjectConfig() private readonly config: BrokerConfig,
-    private readonly registry: SchedulerRegistry,
+    registry: SchedulerRegistry,
     private readonly sender: WebhookSender,
     private readonly outbox: WebhookOutboxRepository,
-  ) {}
+  ) {
+    this.intervals = new OwnedIntervals(registry);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.webhook) return;
     await this.reportBacklog();
-    this.registry.addInterval(
-      'webhook-deliveries',
-      setInterval(() => void this.sender.run(), POLL_MS),
-    );
-    this.registry.addInterval(
-      'webhook-housekeeping',
-      setInterval(() => void this.housekeeping(), HOUSEKEEPING_MS),
-    );
+    this.intervals.every('webhook-deliveries', POLL_MS, () => this.sender.run());
+    this.intervals.every('webhook-housekeeping', HOUSEKEEPING_MS, () => this.housekeeping());
     void this.sender.run();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    // Another scheduler's shutdown may have cleared the registry already.
-    for (const name of INTERVALS) {
-      if (this.registry.doesExist('interval', name)) this.registry.deleteInterval(name);
-    }
+    this.intervals.stop();
     await this.sender.stop();
   }
 
