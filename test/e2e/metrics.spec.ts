@@ -63,6 +63,14 @@ describe('GET /metrics', () => {
     expect((await readToken(broker, healthy.id)).statusCode).toBe(200);
     expect((await readToken(broker, healthy.id)).statusCode).toBe(200);
     expect((await readToken(broker, '7b0d5a5e-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    // Through Nest rather than the fast path: a HEAD, and parameters only the ValidationPipe judges.
+    const head = await broker.app.inject({
+      method: 'HEAD',
+      url: `/v1/connections/${healthy.id}/token`,
+      headers: { authorization: broker.admin.authorization },
+    });
+    expect(head.statusCode).toBe(200);
+    expect((await readToken(broker, 'not-a-uuid')).statusCode).toBe(400);
 
     // A scheduled refresh that starts 30 s late, then one that sipgate answers with 503.
     await scheduledRefresh(healthy.id, 30);
@@ -97,11 +105,13 @@ describe('GET /metrics', () => {
     expect(delta(after, 'broker_refresh_lag_seconds_bucket', { le: '10' })).toBe(1);
     expect(delta(after, 'broker_refresh_lag_seconds_sum')).toBeGreaterThanOrEqual(30);
 
-    expect(delta(after, 'broker_token_request_duration_seconds_count', { status: '200' })).toBe(2);
+    // Every token request is timed once, whichever path answered it (the HEAD is one of the 200s).
+    expect(delta(after, 'broker_token_request_duration_seconds_count', { status: '200' })).toBe(3);
+    expect(delta(after, 'broker_token_request_duration_seconds_count', { status: '400' })).toBe(1);
     expect(delta(after, 'broker_token_request_duration_seconds_count', { status: '404' })).toBe(1);
     expect(delta(after, 'broker_token_request_duration_seconds_count', { status: '409' })).toBe(1);
     // Only the token route is timed: the admin calls above are not.
-    expect(after.filter((s) => s.name === 'broker_token_request_duration_seconds_count')).toHaveLength(3);
+    expect(after.filter((s) => s.name === 'broker_token_request_duration_seconds_count')).toHaveLength(4);
 
     expect(sampleValue(after, 'broker_connections', { type: 'oauth', status: 'active' })).toBe(1);
     expect(sampleValue(after, 'broker_connections', { type: 'oauth', status: 'reauth_required' })).toBe(1);
