@@ -60,6 +60,12 @@ export function servedExpired(read: ObservedRead): boolean {
 export interface CheckedRead extends ObservedRead {
   /** Whether sipgate accepted the token; checked only while it had more than 1.5 s left. */
   accepted?: boolean;
+  /**
+   * The latest expiry of any token of this connection known when this read was answered (served
+   * before, or in the database when reading began). A token issued later does not make an earlier
+   * 503 wrong: the broker had nothing valid to give at the time.
+   */
+  knownValidUntil: number;
 }
 
 /**
@@ -76,7 +82,7 @@ export function readContinuously(
   const loop = repeatUntilStopped(async () => {
     for (const broker of brokers) {
       for (const id of ids) {
-        const read: CheckedRead = await observeRead(broker, id, options).catch((error: unknown) => ({
+        const observed = await observeRead(broker, id, options).catch((error: unknown) => ({
           broker: broker.name,
           connectionId: id,
           sentAt: Date.now(),
@@ -85,6 +91,8 @@ export function readContinuously(
           retryAfter: null,
           body: { error: error instanceof Error ? error.message : 'failed' } as unknown as TokenJson,
         }));
+        // Reads are sequential, so nothing this read returned has been counted yet.
+        const read: CheckedRead = { ...observed, knownValidUntil: validUntil.get(id) ?? 0 };
         reads.push(read);
         if (read.status !== 200) continue;
         const expiresAt = Date.parse(read.body.expiresAt!);
@@ -111,7 +119,7 @@ export function readContinuously(
  * The token endpoint's promises, checked on every read: 200 with a token valid when served (and
  * accepted by sipgate), or 503 with Retry-After only once no valid token was left; nothing else.
  */
-export function brokenPromises(reads: readonly CheckedRead[], validUntil: ReadonlyMap<string, number>) {
+export function brokenPromises(reads: readonly CheckedRead[]) {
   const broken: string[] = [];
   for (const read of reads) {
     const at = `${read.broker} ${read.connectionId.slice(0, 8)} at ${new Date(read.receivedAt).toISOString()}`;
@@ -119,9 +127,12 @@ export function brokenPromises(reads: readonly CheckedRead[], validUntil: Readon
       if (servedExpired(read)) broken.push(`${at}: 200 with a token that expired at ${read.body.expiresAt}`);
       if (read.accepted === false) broken.push(`${at}: 200 with a token sipgate refused`);
     } else if (read.status === 503) {
-      const valid = validUntil.get(read.connectionId) ?? 0;
+      const valid = read.knownValidUntil;
       if (read.receivedAt < valid) {
-        broken.push(`${at}: 503 while a token valid until ${new Date(valid).toISOString()} existed`);
+        const { detail } = read.body as unknown as { detail?: string };
+        broken.push(
+          `${at}: 503 while a token valid until ${new Date(valid).toISOString()} existed (${detail})`,
+        );
       }
       if (!(Number(read.retryAfter) >= 1)) broken.push(`${at}: 503 without Retry-After`);
     } else {
