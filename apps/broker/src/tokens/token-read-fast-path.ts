@@ -174,15 +174,14 @@ const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => value insta
  * 2. the route's guards run as Nest runs them (AuthGuard: 401/403, then the rate limit: 429);
  * 3. the route's @Header values are set and TokensController.getToken answers;
  * 4. an error goes to the global exception filter (problem+json), as it would in Nest.
- * Skipped: Nest middleware (the broker has none on this route; the request line is RequestLog's) and global interceptors (the
- * audit trail records mutating admin requests, never this GET). Route-level pipes, interceptors or
- * filters make start-up fail rather than being skipped.
+ * Skipped: Nest middleware (none applies to this route; its request line is RequestLog's) and
+ * global interceptors (the audit trail records mutating admin requests, never this GET).
+ * Route-level pipes, interceptors or filters make start-up fail rather than being skipped.
  *
- * A cached key and a cached token are answered without a single promise: on Node 20, with
- * AsyncLocalStorage in use (the request logging of the admin routes), every promise pays for async
- * hooks. The JSON of a token is written once and sent to everyone who gets that same token (see
- * IssuedTokens): it is the largest part of the response, and serializing it per request cost more
- * than all the rest of a cached read.
+ * A cached key and a cached token are answered without a single promise: each promise and its
+ * microtask cost more than the lookups they wait for. The JSON of a token is encoded once and
+ * sent to everyone who gets that same token (see IssuedTokens): it is most of the response, and
+ * serializing it per request cost more than all the rest of a cached read (docs/benchmarks.md).
  *
  * Add `hook` to Fastify before `NestFactory.create()` registers middie, so that it runs first; it
  * lets every request through until `bind()` hands it the application.
