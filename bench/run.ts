@@ -4,8 +4,8 @@
  * embedded Postgres this script starts in a temporary directory, exactly as with an external
  * DATABASE_URL in production.
  *
- * Environment (all optional): BENCH_REFRESH_SECONDS (360; 600 covers two full refresh cycles of
- * every connection), BENCH_REFRESH_CONNECTIONS (100000), BENCH_READ_ROUNDS (3), BENCH_READ_SECONDS
+ * Environment (all optional): BENCH_REFRESH_SECONDS (480: two full refresh cycles of every
+ * connection), BENCH_REFRESH_CONNECTIONS (100000), BENCH_READ_ROUNDS (3), BENCH_READ_SECONDS
  * (10), BENCH_STARTUP_RUNS (5), BENCH_PROFILE=1 (V8 CPU profiles of the token-read and refresher
  * brokers, summarised in the report), BENCH_SIPGATE_LATENCY_MS (0: how long the fake token endpoint
  * takes to answer), BENCH_REFRESH_CONCURRENCY (the brokers' REFRESH_CONCURRENCY, default theirs),
