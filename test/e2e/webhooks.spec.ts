@@ -125,12 +125,71 @@ describe('webhooks to a receiver that is up', () => {
     ).toBe(true);
   });
 
+  it('writes each event in the transaction of its change: if the event cannot be stored, nothing changes', async () => {
+    const connection = await connectOAuth(broker, { sub: 'w0', masterSipId: '2556404' });
+    // There the moment the change is, not written afterwards by a listener.
+    expect((await outboxOf(broker, connection.id)).map((e) => e.type)).toEqual(['connection.connected']);
+    // A refresh that works again after failing: the refresher's compare-and-swap carries the event.
+    broker.sandbox.setTokenEndpointFault({ status: 503 });
+    try {
+      expect((await refresh(broker, connection.id)).statusCode).toBe(503);
+    } finally {
+      broker.sandbox.setTokenEndpointFault(null);
+    }
+    expect((await refresh(broker, connection.id)).statusCode).toBe(200);
+    expect((await outboxOf(broker, connection.id)).map((e) => e.type)).toEqual([
+      'connection.connected',
+      'connection.recovered',
+    ]);
+
+    const disconnect = () =>
+      broker.app.inject({ method: 'DELETE', url: `/v1/connections/${connection.id}`, headers: broker.admin });
+    await sql(
+      broker.database.url,
+      `ALTER TABLE webhook_events ADD CONSTRAINT refuse_disconnects CHECK (type <> 'connection.disconnected') NOT VALID`,
+    );
+    try {
+      expect((await disconnect()).statusCode).toBe(500);
+    } finally {
+      await sql(broker.database.url, `ALTER TABLE webhook_events DROP CONSTRAINT refuse_disconnects`);
+    }
+    const kept = await broker.app.inject({ url: `/v1/connections/${connection.id}`, headers: broker.admin });
+    expect(kept.statusCode).toBe(200);
+
+    expect((await disconnect()).statusCode).toBe(204);
+    expect((await outboxOf(broker, connection.id)).map((e) => e.type)).toEqual([
+      'connection.connected',
+      'connection.recovered',
+      'connection.disconnected',
+    ]);
+  });
+
   it('does not send refreshes, which happen every few minutes per connection', async () => {
     const connection = await connectOAuth(broker, { sub: 'w0', masterSipId: '3141592' });
     expect((await refresh(broker, connection.id)).statusCode).toBe(200);
     await receiver.next(about('connection.connected', connection.id));
     await broker.app.get(WebhookSender).run();
     expect((await outboxOf(broker, connection.id)).map((e) => e.type)).toEqual(['connection.connected']);
+  });
+});
+
+describe('without BROKER_WEBHOOK_URL', () => {
+  it('records no webhook events', async () => {
+    const broker = await startSandboxedBroker();
+    try {
+      const connection = await connectOAuth(broker, { sub: 'w1' });
+      broker.sandbox.revokeGrantsOf('w1', connection.sipgateAccountId);
+      expect((await refresh(broker, connection.id)).statusCode).toBe(409);
+      const deleted = await broker.app.inject({
+        method: 'DELETE',
+        url: `/v1/connections/${connection.id}`,
+        headers: broker.admin,
+      });
+      expect(deleted.statusCode).toBe(204);
+      expect(await sql(broker.database.url, `SELECT id FROM webhook_events`)).toEqual([]);
+    } finally {
+      await broker.close();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ChangeFeedModule } from '../change-feed/change-feed.module.js';
 import { ConnectService } from './connect.service.js';
+import { ConnectionEventOutbox } from './connection-event-outbox.js';
 import { ConnectionEvents } from './connection-events.js';
 import { ConnectionSecrets } from './connection-secrets.js';
 import { ConnectionsController } from './connections.controller.js';
@@ -10,7 +11,21 @@ import { ConnectionsService } from './connections.service.js';
 @Module({
   imports: [ChangeFeedModule],
   controllers: [ConnectionsController],
-  providers: [ConnectionSecrets, ConnectionsRepository, ConnectionEvents, ConnectService, ConnectionsService],
-  exports: [ConnectionSecrets, ConnectionsRepository, ConnectionEvents, ConnectService, ConnectionsService],
+  providers: [
+    ConnectionSecrets,
+    ConnectionEventOutbox,
+    ConnectionsRepository,
+    ConnectionEvents,
+    ConnectService,
+    ConnectionsService,
+  ],
+  exports: [
+    ConnectionSecrets,
+    ConnectionEventOutbox,
+    ConnectionsRepository,
+    ConnectionEvents,
+    ConnectService,
+    ConnectionsService,
+  ],
 })
 export class ConnectionsModule {}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type Connection, ConnectionStatus, ConnectionType, Prisma, PrismaService } from '#libs/database';
+import { ConnectionEventOutbox } from './connection-event-outbox.js';
 import type { ConnectionSnapshot } from './connection-events.js';
 import { ConnectionSecrets } from './connection-secrets.js';
 import {
@@ -44,6 +45,7 @@ export class ConnectionsRepository {
   constructor(
     private readonly prisma: PrismaService,
     private readonly secrets: ConnectionSecrets,
+    private readonly outbox: ConnectionEventOutbox,
   ) {}
 
   findView(id: string): Promise<ConnectionView | null> {
@@ -75,21 +77,24 @@ export class ConnectionsRepository {
    * Deletes the row (and with it every secret); returns the refresh token for a best-effort logout
    * and what the connection was, for the disconnected event.
    */
+  /** Deletes the row, announcing `connection.disconnected` in the same transaction (webhooks). */
   async delete(
     id: string,
   ): Promise<{ found: boolean; refreshToken: string | null; snapshot?: ConnectionSnapshot }> {
-    const [row] = await this.prisma.$queryRaw<
-      (Pick<Connection, 'refreshTokenCiphertext'> & Omit<ConnectionSnapshot, 'id'>)[]
-    >`
-      DELETE FROM connections WHERE id = ${id}::uuid
-      RETURNING refresh_token_ciphertext AS "refreshTokenCiphertext", status, label,
-                sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId"`;
+    const [row] = await this.outbox.writeAndRecord(
+      this.prisma,
+      'connection.disconnected',
+      (db) => db.$queryRaw<(Pick<Connection, 'refreshTokenCiphertext'> & ConnectionSnapshot)[]>`
+        DELETE FROM connections WHERE id = ${id}::uuid
+        RETURNING id, refresh_token_ciphertext AS "refreshTokenCiphertext", status, label,
+                  sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId"`,
+    );
     if (!row) return { found: false, refreshToken: null };
-    const { refreshTokenCiphertext: sealed, ...rest } = row;
+    const { refreshTokenCiphertext: sealed, ...snapshot } = row;
     return {
       found: true,
       refreshToken: sealed ? this.secrets.open(id, 'refresh_token', sealed) : null,
-      snapshot: { id, ...rest },
+      snapshot,
     };
   }
 
@@ -170,6 +175,7 @@ export class ConnectionsRepository {
           },
           select: CONNECTION_VIEW_FIELDS,
         });
+        await this.outbox.record(tx, [{ type: 'connection.connected', connection: view }]);
         return { view, replacedRefreshToken: null, previousStatus: null };
       }
       const view = await tx.connection.update({
@@ -182,6 +188,12 @@ export class ConnectionsRepository {
         },
         select: CONNECTION_VIEW_FIELDS,
       });
+      await this.outbox.record(tx, [
+        { type: 'connection.connected', connection: view },
+        ...(existing.status === ConnectionStatus.reauth_required
+          ? [{ type: 'connection.recovered' as const, connection: view }]
+          : []),
+      ]);
       const old = existing.refreshTokenCiphertext;
       const replacedRefreshToken = old ? this.secrets.open(id, 'refresh_token', old) : null;
       return { view, replacedRefreshToken, previousStatus: existing.status };

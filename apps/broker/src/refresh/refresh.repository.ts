@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ConnectionStatus, PrismaService } from '#libs/database';
+import { ConnectionStatus, type Prisma, PrismaService } from '#libs/database';
 import type { TokenSet } from '#libs/sipgate';
+import { ConnectionEventOutbox, SNAPSHOT_FIELDS } from '../connections/connection-event-outbox.js';
+import type { ConnectionSnapshot } from '../connections/connection-events.js';
 import { ConnectionSecrets } from '../connections/connection-secrets.js';
 import { claimDueQuery } from './claim-due.query.js';
 
@@ -48,6 +50,7 @@ export class RefreshRepository {
   constructor(
     private readonly prisma: PrismaService,
     private readonly secrets: ConnectionSecrets,
+    private readonly outbox: ConnectionEventOutbox,
   ) {}
 
   /** `ifVersion`: claim only if the row still holds that version (the caller found its token too old). */
@@ -109,13 +112,17 @@ export class RefreshRepository {
    * letting readers find out one by one.
    */
   async markExpiredRefreshTokens(): Promise<string[]> {
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      UPDATE connections
-         SET status = 'reauth_required', refresh_due_at = NULL, version = version + 1, updated_at = now(),
-             last_error = 'the refresh token expired at ' || to_char(refresh_token_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; connect the account again'
-       WHERE type = 'oauth' AND status = 'active' AND refresh_token_expires_at < now()
-         AND (lease_expires_at IS NULL OR lease_expires_at < now())
-      RETURNING id`;
+    const rows = await this.outbox.writeAndRecord(
+      this.prisma,
+      'connection.reauth_required',
+      (db) => db.$queryRaw<ConnectionSnapshot[]>`
+        UPDATE connections
+           SET status = 'reauth_required', refresh_due_at = NULL, version = version + 1, updated_at = now(),
+               last_error = 'the refresh token expired at ' || to_char(refresh_token_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; connect the account again'
+         WHERE type = 'oauth' AND status = 'active' AND refresh_token_expires_at < now()
+           AND (lease_expires_at IS NULL OR lease_expires_at < now())
+        RETURNING id, status, label, sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId"`,
+    );
     return rows.map((row) => row.id);
   }
 
@@ -126,47 +133,56 @@ export class RefreshRepository {
   async complete(claim: RefreshClaim, result: RefreshedTokens): Promise<number | null> {
     const id = claim.connectionId;
     const { tokens } = result;
-    const updated = await this.prisma.connection.updateManyAndReturn({
-      where: { id, refreshTokenCiphertext: { equals: Buffer.from(claim.consumed) } },
-      data: {
-        status: ConnectionStatus.active,
-        accessTokenCiphertext: this.secrets.seal(id, 'access_token', tokens.accessToken),
-        accessTokenExpiresAt: result.accessTokenExpiresAt,
-        // A response without a refresh token means the old one stays valid: keep it.
-        ...(tokens.refreshToken && {
-          refreshTokenCiphertext: this.secrets.seal(id, 'refresh_token', tokens.refreshToken),
-        }),
-        ...(result.refreshTokenExpiresAt !== undefined && {
-          refreshTokenExpiresAt: result.refreshTokenExpiresAt,
-        }),
-        ...(tokens.scopes.length && { scopes: tokens.scopes }),
-        refreshDueAt: result.refreshDueAt,
-        lastRefreshedAt: new Date(),
-        lastError: result.lastError,
-        failureCount: 0,
-        leaseToken: null,
-        leaseExpiresAt: null,
-        version: { increment: 1 },
-      },
-      select: { version: true },
-    });
-    return updated[0]?.version ?? null;
+    const write = (db: Prisma.TransactionClient) =>
+      db.connection.updateManyAndReturn({
+        where: { id, refreshTokenCiphertext: { equals: Buffer.from(claim.consumed) } },
+        data: {
+          status: ConnectionStatus.active,
+          accessTokenCiphertext: this.secrets.seal(id, 'access_token', tokens.accessToken),
+          accessTokenExpiresAt: result.accessTokenExpiresAt,
+          // A response without a refresh token means the old one stays valid: keep it.
+          ...(tokens.refreshToken && {
+            refreshTokenCiphertext: this.secrets.seal(id, 'refresh_token', tokens.refreshToken),
+          }),
+          ...(result.refreshTokenExpiresAt !== undefined && {
+            refreshTokenExpiresAt: result.refreshTokenExpiresAt,
+          }),
+          ...(tokens.scopes.length && { scopes: tokens.scopes }),
+          refreshDueAt: result.refreshDueAt,
+          lastRefreshedAt: new Date(),
+          lastError: result.lastError,
+          failureCount: 0,
+          leaseToken: null,
+          leaseExpiresAt: null,
+          version: { increment: 1 },
+        },
+        select: { version: true, ...SNAPSHOT_FIELDS },
+      });
+    // A refresh after failures is a recovery, which webhooks announce; any other needs no transaction.
+    const [row] =
+      claim.failureCount > 0
+        ? await this.outbox.writeAndRecord(this.prisma, 'connection.recovered', write)
+        : await write(this.prisma);
+    return row?.version ?? null;
   }
 
   /** False: the spent token was replaced meanwhile (another replica won), so the grant is not dead. */
   async markReauthRequired(claim: RefreshClaim, lastError: string): Promise<boolean> {
-    const { count } = await this.prisma.connection.updateMany({
-      where: { id: claim.connectionId, refreshTokenCiphertext: { equals: Buffer.from(claim.consumed) } },
-      data: {
-        status: ConnectionStatus.reauth_required,
-        lastError,
-        refreshDueAt: null,
-        leaseToken: null,
-        leaseExpiresAt: null,
-        version: { increment: 1 },
-      },
-    });
-    return count === 1;
+    const marked = await this.outbox.writeAndRecord(this.prisma, 'connection.reauth_required', (db) =>
+      db.connection.updateManyAndReturn({
+        where: { id: claim.connectionId, refreshTokenCiphertext: { equals: Buffer.from(claim.consumed) } },
+        data: {
+          status: ConnectionStatus.reauth_required,
+          lastError,
+          refreshDueAt: null,
+          leaseToken: null,
+          leaseExpiresAt: null,
+          version: { increment: 1 },
+        },
+        select: SNAPSHOT_FIELDS,
+      }),
+    );
+    return marked.length === 1;
   }
 
   /** A transient failure: release the lease and schedule the next attempt. Fenced by the lease. */

@@ -1,14 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '#libs/database';
-import type { ConnectionEventType } from '../connections/connection-events.js';
-
-export interface NewWebhookEvent {
-  id: string;
-  type: ConnectionEventType;
-  connectionId: string;
-  body: string;
-  occurredAt: Date;
-}
 
 /** One attempt's right to post an event, until its lease runs out. */
 export interface WebhookClaim {
@@ -41,11 +32,6 @@ const KEEP_DEAD = '30 days';
 @Injectable()
 export class WebhookOutboxRepository {
   constructor(private readonly prisma: PrismaService) {}
-
-  /** `seq` (the recording order) comes from the table's sequence. */
-  async insert(event: NewWebhookEvent): Promise<void> {
-    await this.prisma.webhookEvent.create({ data: event });
-  }
 
   async claimDue(limit: number, leaseMs: number): Promise<WebhookClaim[]> {
     return this.prisma.$queryRaw<WebhookClaim[]>`

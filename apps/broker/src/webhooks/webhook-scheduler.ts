@@ -2,8 +2,10 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { BrokerConfig } from '#libs/config';
 import { InjectConfig } from '../config/config.module.js';
+import { ConnectionEvents } from '../connections/connection-events.js';
 import { OwnedIntervals } from '../scheduling/owned-intervals.js';
 import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
+import { WEBHOOK_EVENT_TYPES } from './webhook-payload.js';
 import { WebhookSender } from './webhook-sender.js';
 
 /** Picks up retries that came due and events recorded by other replicas whose sender is busy or gone. */
@@ -21,6 +23,7 @@ export class WebhookScheduler implements OnApplicationBootstrap, OnApplicationSh
     registry: SchedulerRegistry,
     private readonly sender: WebhookSender,
     private readonly outbox: WebhookOutboxRepository,
+    private readonly events: ConnectionEvents,
   ) {
     this.intervals = new OwnedIntervals(registry);
   }
@@ -30,6 +33,10 @@ export class WebhookScheduler implements OnApplicationBootstrap, OnApplicationSh
     await this.reportBacklog();
     this.intervals.every('webhook-deliveries', POLL_MS, () => this.sender.run());
     this.intervals.every('webhook-housekeeping', HOUSEKEEPING_MS, () => this.housekeeping());
+    // The change's transaction wrote the event; deliver it now rather than at the next poll.
+    this.events.on(({ type }) => {
+      if (WEBHOOK_EVENT_TYPES.includes(type)) void this.sender.run();
+    });
     void this.sender.run();
   }
 

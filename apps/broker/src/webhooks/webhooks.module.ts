@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { ConnectionsModule } from '../connections/connections.module.js';
 import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
-import { WebhookRecorder } from './webhook-recorder.js';
 import { WebhookScheduler } from './webhook-scheduler.js';
 import { WebhookSender } from './webhook-sender.js';
 
-/** Connection events to BROKER_WEBHOOK_URL, through a durable outbox (see webhook-outbox.repository.ts). */
+/**
+ * Connection events to BROKER_WEBHOOK_URL, through a durable outbox (see webhook-outbox.repository.ts)
+ * that repositories write in the transaction of each change (ConnectionEventOutbox).
+ */
 @Module({
   imports: [ConnectionsModule],
-  providers: [WebhookOutboxRepository, WebhookSender, WebhookRecorder, WebhookScheduler],
+  providers: [WebhookOutboxRepository, WebhookSender, WebhookScheduler],
   exports: [WebhookSender],
 })
 export class WebhooksModule {}
