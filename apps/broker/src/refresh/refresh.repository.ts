@@ -36,6 +36,14 @@ export interface RefreshedTokens {
   lastError: string | null;
 }
 
+/** A refresh's tokens sealed once, so that every attempt to store them writes the same ciphertexts. */
+export interface SealedRefresh {
+  result: RefreshedTokens;
+  accessToken: Uint8Array<ArrayBuffer>;
+  /** Null: sipgate sent no new refresh token, and the spent one stays valid. */
+  refreshToken: Uint8Array<ArrayBuffer> | null;
+}
+
 /**
  * The refresher's queries on `connections`. Concurrency rules, for any number of replicas:
  * - A refresh token is spent only under a lease taken by a single conditional UPDATE (the row lock
@@ -126,28 +134,42 @@ export class RefreshRepository {
     return rows.map((row) => row.id);
   }
 
+  /** Seals a refresh's tokens for `complete`, once per refresh (see SealedRefresh). */
+  seal(claim: RefreshClaim, result: RefreshedTokens): SealedRefresh {
+    const id = claim.connectionId;
+    const { accessToken, refreshToken } = result.tokens;
+    return {
+      result,
+      accessToken: this.secrets.seal(id, 'access_token', accessToken),
+      refreshToken: refreshToken ? this.secrets.seal(id, 'refresh_token', refreshToken) : null,
+    };
+  }
+
   /**
    * Stores rotated tokens and releases the lease in one statement, returning the row's new version.
    * Null: the spent token was replaced meanwhile.
    */
-  async complete(claim: RefreshClaim, result: RefreshedTokens): Promise<number | null> {
-    const id = claim.connectionId;
-    const { tokens } = result;
+  async complete(claim: RefreshClaim, sealed: SealedRefresh): Promise<number | null> {
+    const { result } = sealed;
+    // The row holds the spent token, or, when an earlier attempt committed but its acknowledgement
+    // was lost (the connection dropped after COMMIT), the very ciphertext this refresh wrote: that is
+    // still this refresh's row to complete, not another replica's win.
+    const current = sealed.refreshToken
+      ? [Buffer.from(claim.consumed), sealed.refreshToken]
+      : [Buffer.from(claim.consumed)];
     const write = (db: Prisma.TransactionClient) =>
       db.connection.updateManyAndReturn({
-        where: { id, refreshTokenCiphertext: { equals: Buffer.from(claim.consumed) } },
+        where: { id: claim.connectionId, refreshTokenCiphertext: { in: current } },
         data: {
           status: ConnectionStatus.active,
-          accessTokenCiphertext: this.secrets.seal(id, 'access_token', tokens.accessToken),
+          accessTokenCiphertext: sealed.accessToken,
           accessTokenExpiresAt: result.accessTokenExpiresAt,
           // A response without a refresh token means the old one stays valid: keep it.
-          ...(tokens.refreshToken && {
-            refreshTokenCiphertext: this.secrets.seal(id, 'refresh_token', tokens.refreshToken),
-          }),
+          ...(sealed.refreshToken && { refreshTokenCiphertext: sealed.refreshToken }),
           ...(result.refreshTokenExpiresAt !== undefined && {
             refreshTokenExpiresAt: result.refreshTokenExpiresAt,
           }),
-          ...(tokens.scopes.length && { scopes: tokens.scopes }),
+          ...(result.tokens.scopes.length && { scopes: result.tokens.scopes }),
           refreshDueAt: result.refreshDueAt,
           lastRefreshedAt: new Date(),
           lastError: result.lastError,

@@ -11,7 +11,12 @@ import {
 } from '../connections/connection.errors.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
 import type { UsableCredential } from '../connections/connection.types.js';
-import { RefreshRepository, type RefreshClaim, type RefreshedTokens } from './refresh.repository.js';
+import {
+  RefreshRepository,
+  type RefreshClaim,
+  type RefreshedTokens,
+  type SealedRefresh,
+} from './refresh.repository.js';
 import { refreshDueAt, retryDelayMs } from './refresh-schedule.js';
 import { ConnectionEvents } from '../connections/connection-events.js';
 
@@ -102,7 +107,7 @@ export class TokenRefresher implements OnApplicationShutdown {
       return this.handleFailure(claim, error);
     }
     const result = this.describeResult(tokens);
-    const version = await this.persist(claim, result);
+    const version = await this.persist(claim, this.refreshes.seal(claim, result));
     if (version === null) {
       // The row moved on while we refreshed (the account was connected again, or disconnected):
       // our tokens belong to a session nobody will use, so end it.
@@ -147,10 +152,10 @@ export class TokenRefresher implements OnApplicationShutdown {
   }
 
   /** Retries the write-back until it lands or is refused: the fresh refresh token may be the only valid one. */
-  private async persist(claim: RefreshClaim, result: RefreshedTokens): Promise<number | null> {
+  private async persist(claim: RefreshClaim, sealed: SealedRefresh): Promise<number | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.refreshes.complete(claim, result);
+        return await this.refreshes.complete(claim, sealed);
       } catch (error) {
         this.logger.error(
           { connectionId: claim.connectionId, attempt, err: describe(error) },
