@@ -4,19 +4,7 @@ import { PrismaService } from '#libs/database';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { ChangeFeed } from '../../apps/broker/src/change-feed/change-feed.service.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
-
-/** Polls until `check` passes or `timeoutMs` (the contract bound) has passed. */
-async function within(timeoutMs: number, check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
+import { within } from '../support/wait-for.js';
 
 describe('API keys', () => {
   let database: TestDatabase;

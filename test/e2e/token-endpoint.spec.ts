@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { ChangeFeed } from '../../apps/broker/src/change-feed/change-feed.service.js';
 import { connectOAuth, readToken } from '../support/connect-flow.js';
+import { connectPat } from '../support/consumer-fixture.js';
 import { sql } from '../support/sql.js';
 import { startSandboxedBroker, type SandboxedBroker } from '../support/sandboxed-broker.js';
+import { within } from '../support/wait-for.js';
 
 type TokenBody = { accessToken: string; authorizationHeader: string; expiresIn: number; tokenType: string };
 
@@ -195,6 +197,28 @@ describe('GET /v1/connections/{id}/token', () => {
       });
       expect(response.statusCode).toBe(400);
       expect(response.json<{ detail: string }>().detail).toMatch(/minValidity/);
+    }
+  });
+
+  it('stops serving a disconnected PAT on every replica, even when nothing is sent after the commit', async () => {
+    const [pat] = replicaA.sandbox.pats();
+    const connection = await connectPat(replicaA, pat!);
+    expect((await readToken(replicaB, connection.id)).statusCode).toBe(200); // cached on B; it never expires
+    // Replica A cannot publish anything once its transaction has committed (it died, or Postgres
+    // went away, at that moment): the notice must have travelled with the commit.
+    const publish = jest.spyOn(replicaA.app.get(ChangeFeed), 'publish').mockRejectedValue(new Error('gone'));
+    try {
+      const deleted = await replicaA.app.inject({
+        method: 'DELETE',
+        url: `/v1/connections/${connection.id}`,
+        headers: replicaA.admin,
+      });
+      expect(deleted.statusCode).toBe(204);
+      await within(2_000, async () =>
+        expect((await readToken(replicaB, connection.id)).statusCode).toBe(404),
+      );
+    } finally {
+      publish.mockRestore();
     }
   });
 });

@@ -6,3 +6,16 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000)
   }
   return false;
 }
+
+/** Polls until `check` passes or `timeoutMs` (a bound the contract promises) has passed. */
+export async function within(timeoutMs: number, check: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}

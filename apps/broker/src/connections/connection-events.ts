@@ -62,7 +62,10 @@ export class ConnectionEvents {
       ...(reason !== undefined && { reason }),
       ...(connection && { connection }),
     };
-    if (type !== 'connection.refresh_failed') this.changed(connectionId);
+    if (type === 'connection.refreshed') this.changed(connectionId);
+    // Every other change sent its notice in its own transaction (ConnectionChangeRecorder); this
+    // replica drops its copy at once rather than when the notice comes back through Postgres.
+    else if (type !== 'connection.refresh_failed') this.feed.deliverLocally('connection', connectionId);
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -76,8 +79,12 @@ export class ConnectionEvents {
     }
   }
 
-  /** Drops cached copies on every replica: locally at once (even if Postgres is away), elsewhere via NOTIFY. */
-  changed(connectionId: string): void {
+  /**
+   * Drops cached copies on every replica: locally at once (even if Postgres is away), elsewhere via
+   * a NOTIFY after the fact. For a refresh only: its previous access token stays valid until it
+   * expires, so a replica that misses this notice serves a valid token, just not the newest.
+   */
+  private changed(connectionId: string): void {
     this.feed.deliverLocally('connection', connectionId);
     this.feed.publish('connection', connectionId).catch(() => undefined);
   }

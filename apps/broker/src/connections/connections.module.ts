@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ChangeFeedModule } from '../change-feed/change-feed.module.js';
 import { ConnectService } from './connect.service.js';
-import { ConnectionEventOutbox } from './connection-event-outbox.js';
+import { ConnectionChangeRecorder } from './connection-change-recorder.js';
 import { ConnectionEvents } from './connection-events.js';
 import { ConnectionSecrets } from './connection-secrets.js';
 import { ConnectionsController } from './connections.controller.js';
@@ -13,7 +13,7 @@ import { ConnectionsService } from './connections.service.js';
   controllers: [ConnectionsController],
   providers: [
     ConnectionSecrets,
-    ConnectionEventOutbox,
+    ConnectionChangeRecorder,
     ConnectionsRepository,
     ConnectionEvents,
     ConnectService,
@@ -21,7 +21,7 @@ import { ConnectionsService } from './connections.service.js';
   ],
   exports: [
     ConnectionSecrets,
-    ConnectionEventOutbox,
+    ConnectionChangeRecorder,
     ConnectionsRepository,
     ConnectionEvents,
     ConnectService,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type Connection, ConnectionStatus, ConnectionType, Prisma, PrismaService } from '#libs/database';
-import { ConnectionEventOutbox } from './connection-event-outbox.js';
+import { ConnectionChangeRecorder } from './connection-change-recorder.js';
 import type { ConnectionSnapshot } from './connection-events.js';
 import { ConnectionSecrets } from './connection-secrets.js';
 import {
@@ -45,7 +45,7 @@ export class ConnectionsRepository {
   constructor(
     private readonly prisma: PrismaService,
     private readonly secrets: ConnectionSecrets,
-    private readonly outbox: ConnectionEventOutbox,
+    private readonly changes: ConnectionChangeRecorder,
   ) {}
 
   findView(id: string): Promise<ConnectionView | null> {
@@ -81,7 +81,7 @@ export class ConnectionsRepository {
   async delete(
     id: string,
   ): Promise<{ found: boolean; refreshToken: string | null; snapshot?: ConnectionSnapshot }> {
-    const [row] = await this.outbox.writeAndRecord(
+    const [row] = await this.changes.writeAndRecord(
       this.prisma,
       'connection.disconnected',
       (db) => db.$queryRaw<(Pick<Connection, 'refreshTokenCiphertext'> & ConnectionSnapshot)[]>`
@@ -175,7 +175,7 @@ export class ConnectionsRepository {
           },
           select: CONNECTION_VIEW_FIELDS,
         });
-        await this.outbox.record(tx, [{ type: 'connection.connected', connection: view }]);
+        await this.changes.record(tx, [{ type: 'connection.connected', connection: view }]);
         return { view, replacedRefreshToken: null, previousStatus: null };
       }
       const view = await tx.connection.update({
@@ -188,7 +188,7 @@ export class ConnectionsRepository {
         },
         select: CONNECTION_VIEW_FIELDS,
       });
-      await this.outbox.record(tx, [
+      await this.changes.record(tx, [
         { type: 'connection.connected', connection: view },
         ...(existing.status === ConnectionStatus.reauth_required
           ? [{ type: 'connection.recovered' as const, connection: view }]

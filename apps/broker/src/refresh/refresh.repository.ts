@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConnectionStatus, type Prisma, PrismaService } from '#libs/database';
 import type { TokenSet } from '#libs/sipgate';
-import { ConnectionEventOutbox, SNAPSHOT_FIELDS } from '../connections/connection-event-outbox.js';
+import { ConnectionChangeRecorder, SNAPSHOT_FIELDS } from '../connections/connection-change-recorder.js';
 import type { ConnectionSnapshot } from '../connections/connection-events.js';
 import { ConnectionSecrets } from '../connections/connection-secrets.js';
 import { claimDueQuery } from './claim-due.query.js';
@@ -58,7 +58,7 @@ export class RefreshRepository {
   constructor(
     private readonly prisma: PrismaService,
     private readonly secrets: ConnectionSecrets,
-    private readonly outbox: ConnectionEventOutbox,
+    private readonly changes: ConnectionChangeRecorder,
   ) {}
 
   /** `ifVersion`: claim only if the row still holds that version (the caller found its token too old). */
@@ -120,7 +120,7 @@ export class RefreshRepository {
    * letting readers find out one by one.
    */
   async markExpiredRefreshTokens(): Promise<string[]> {
-    const rows = await this.outbox.writeAndRecord(
+    const rows = await this.changes.writeAndRecord(
       this.prisma,
       'connection.reauth_required',
       (db) => db.$queryRaw<ConnectionSnapshot[]>`
@@ -180,17 +180,18 @@ export class RefreshRepository {
         },
         select: { version: true, ...SNAPSHOT_FIELDS },
       });
-    // A refresh after failures is a recovery, which webhooks announce; any other needs no transaction.
+    // A refresh after failures is a recovery, recorded with it (a webhook); a plain one stays a single
+    // statement, announced after the commit (ConnectionEvents).
     const [row] =
       claim.failureCount > 0
-        ? await this.outbox.writeAndRecord(this.prisma, 'connection.recovered', write)
+        ? await this.changes.writeAndRecord(this.prisma, 'connection.recovered', write)
         : await write(this.prisma);
     return row?.version ?? null;
   }
 
   /** False: the spent token was replaced meanwhile (another replica won), so the grant is not dead. */
   async markReauthRequired(claim: RefreshClaim, lastError: string): Promise<boolean> {
-    const marked = await this.outbox.writeAndRecord(this.prisma, 'connection.reauth_required', (db) =>
+    const marked = await this.changes.writeAndRecord(this.prisma, 'connection.reauth_required', (db) =>
       db.connection.updateManyAndReturn({
         where: { id: claim.connectionId, refreshTokenCiphertext: { equals: Buffer.from(claim.consumed) } },
         data: {
