@@ -6,7 +6,7 @@ import { WebhookSender } from './webhook-sender.js';
 
 /**
  * Connection events to BROKER_WEBHOOK_URL, through a durable outbox (see webhook-outbox.repository.ts)
- * that repositories write in the transaction of each change (ConnectionEventOutbox).
+ * that repositories write in the transaction of each change (ConnectionChangeRecorder).
  */
 @Module({
   imports: [ConnectionsModule],
