@@ -74,10 +74,9 @@ export class ConnectionsRepository {
   }
 
   /**
-   * Deletes the row (and with it every secret); returns the refresh token for a best-effort logout
-   * and what the connection was, for the disconnected event.
+   * Deletes the row (and with it every secret), recording `connection.disconnected` in the same
+   * transaction; returns the refresh token for a best-effort logout and what the connection was.
    */
-  /** Deletes the row, announcing `connection.disconnected` in the same transaction (webhooks). */
   async delete(
     id: string,
   ): Promise<{ found: boolean; refreshToken: string | null; snapshot?: ConnectionSnapshot }> {
