@@ -32,13 +32,16 @@ describe('LeanHistogram', () => {
     expect(await ours.metrics()).toContain('x_duration_seconds_bucket{le="0.001",status="200"} 3');
   });
 
-  it('shares one series between recorders of the same label value, and forgets everything on reset', async () => {
+  it('shares one series between recorders of the same label value, and zeroes it on reset', async () => {
     const registry = new Registry();
     const lean = new LeanHistogram('y_seconds', 'y', 'status', BUCKETS, registry);
-    lean.recorder('200')(0.5);
+    const record = lean.recorder('200');
+    record(0.5);
     lean.recorder('200')(0.5);
     expect(await registry.metrics()).toContain('y_seconds_count{status="200"} 2');
     registry.resetMetrics();
-    expect(await registry.metrics()).not.toContain('y_seconds_count');
+    expect(await registry.metrics()).toContain('y_seconds_count{status="200"} 0');
+    record(0.5); // a recorder from before the reset still counts
+    expect(await registry.metrics()).toContain('y_seconds_count{status="200"} 1');
   });
 });
