@@ -1,21 +1,9 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { type Sandbox, startSandbox } from '#libs/sandbox';
+import { freePort } from '#libs/testing';
 import { startSandboxedBroker, TEST_CLIENT, type SandboxedBroker } from '../support/sandboxed-broker.js';
 import { type Chromium, launchChromium, withScreenshots } from './chromium.js';
-
-/**
- * The port is picked before the broker starts because the OAuth redirect URI
- * (`{BROKER_PUBLIC_URL}/v1/oauth/callback`) must name it, and the sandbox must allow that URI.
- */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Opens an operation in Swagger UI and presses "Try it out". */
 async function tryOut(page: Page, operationId: string) {
@@ -45,6 +33,7 @@ describe('admin flow in the browser: Swagger UI → sipgate login → callback �
   let publicUrl: string;
 
   beforeAll(async () => {
+    // Picked before the broker starts: the OAuth redirect URI the sandbox allows must name it.
     const port = await freePort();
     publicUrl = `http://127.0.0.1:${port}`;
     sandbox = await startSandbox({

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '#libs/sandbox';
-import { createTestDatabase, type TestDatabase } from '#libs/testing';
-import { BrokerFleet, type RunningBroker } from '../support/broker-fleet.js';
+import type { TestDatabase } from '#libs/testing';
+import type { BrokerFleet, RunningBroker } from '../support/broker-fleet.js';
 import {
+  type ChaosStage,
   eventually,
   refresherRows,
   sandboxUsers,
-  startShortLivedSandbox,
-  stopAllLoops,
+  startChaosStage,
 } from '../support/chaos.js';
 import { brokenPromises, readContinuously, userinfo } from '../support/token-consumers.js';
 import type { ConnectionJson } from '../support/connect-flow.js';
@@ -37,24 +37,18 @@ const leasesLongerThan = (url: string, longerThanMs: number) =>
   );
 
 describe('a broker killed with SIGKILL in the middle of refreshing', () => {
+  let stage: ChaosStage;
   let database: TestDatabase;
   let sandbox: Sandbox;
   let fleet: BrokerFleet;
   let connections: ConnectionJson[];
 
   beforeEach(async () => {
-    database = await createTestDatabase();
-    sandbox = await startShortLivedSandbox(TTL_SECONDS, USERS);
-    fleet = new BrokerFleet({ databaseUrl: database.url, sandbox, env: REFRESH_ENV });
+    stage = await startChaosStage(TTL_SECONDS, USERS, REFRESH_ENV);
+    ({ database, sandbox, fleet } = stage);
   });
 
-  afterEach(async () => {
-    await stopAllLoops();
-    sandbox?.setTokenEndpointFault(null);
-    await fleet?.killAll();
-    await sandbox?.close();
-    await database?.drop();
-  });
+  afterEach(() => stage?.stop());
 
   const connectAll = async (broker: RunningBroker) => {
     connections = [];

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '#libs/sandbox';
-import { createTestDatabase, type TestDatabase } from '#libs/testing';
-import { BrokerFleet, type RunningBroker } from '../support/broker-fleet.js';
+import type { TestDatabase } from '#libs/testing';
+import type { RunningBroker } from '../support/broker-fleet.js';
 import {
+  type ChaosStage,
   eventually,
   refresherRows,
   repeatUntilStopped,
   sandboxUsers,
-  startShortLivedSandbox,
-  stopAllLoops,
+  startChaosStage,
 } from '../support/chaos.js';
 import { observeRead, userinfo } from '../support/token-consumers.js';
 import type { ConnectionJson } from '../support/connect-flow.js';
@@ -27,37 +27,26 @@ const CYCLE_MIN_MS = (TTL_SECONDS - MARGIN_SECONDS - TTL_SECONDS * 0.1) * 1000;
 const CYCLE_MAX_MS = (TTL_SECONDS - MARGIN_SECONDS) * 1000 + TICK_MS + 1_000;
 
 describe('three broker processes on one database', () => {
+  let stage: ChaosStage;
   let database: TestDatabase;
   let sandbox: Sandbox;
-  let fleet: BrokerFleet;
   let brokers: RunningBroker[];
   let connections: ConnectionJson[];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    sandbox = await startShortLivedSandbox(TTL_SECONDS, USERS);
-    fleet = new BrokerFleet({
-      databaseUrl: database.url,
-      sandbox,
-      env: {
-        REFRESH_MARGIN_SECONDS: String(MARGIN_SECONDS),
-        REFRESH_TICK_MS: String(TICK_MS),
-        SIPGATE_HTTP_TIMEOUT_MS: '2000',
-      },
+    stage = await startChaosStage(TTL_SECONDS, USERS, {
+      REFRESH_MARGIN_SECONDS: String(MARGIN_SECONDS),
+      REFRESH_TICK_MS: String(TICK_MS),
+      SIPGATE_HTTP_TIMEOUT_MS: '2000',
     });
-    brokers = await Promise.all(['a', 'b', 'c'].map((name) => fleet.start(name)));
+    ({ database, sandbox } = stage);
+    brokers = await Promise.all(['a', 'b', 'c'].map((name) => stage.fleet.start(name)));
     // Each account is connected through another replica: the OAuth state travels through the database.
     connections = [];
     for (const [i, user] of USERS.entries()) connections.push(await brokers[i % 3]!.connect(user));
   }, 90_000);
 
-  afterAll(async () => {
-    await stopAllLoops();
-    sandbox?.setTokenEndpointFault(null);
-    await fleet?.killAll();
-    await sandbox?.close();
-    await database?.drop();
-  });
+  afterAll(() => stage?.stop());
 
   it('refreshes each connection once per cycle for a minute, reuses no refresh token, and every read on every instance is valid', async () => {
     const ids = connections.map((c) => c.id);

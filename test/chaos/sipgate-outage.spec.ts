@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '#libs/sandbox';
-import { createTestDatabase, type TestDatabase } from '#libs/testing';
-import { BrokerFleet, type RunningBroker } from '../support/broker-fleet.js';
+import type { TestDatabase } from '#libs/testing';
+import type { RunningBroker } from '../support/broker-fleet.js';
 import {
+  type ChaosStage,
   eventually,
   refresherRows,
   sandboxUsers,
-  startShortLivedSandbox,
-  stopAllLoops,
+  startChaosStage,
 } from '../support/chaos.js';
 import { brokenPromises, readContinuously, userinfo } from '../support/token-consumers.js';
 import type { ConnectionJson } from '../support/connect-flow.js';
@@ -26,34 +26,23 @@ const MIN_VALIDITY = 5;
 const backoffCeilingMs = (failures: number) => Math.min(300_000, 2_000 * 2 ** Math.max(0, failures - 1));
 
 describe("sipgate's token endpoint failing for longer than a token lifetime", () => {
+  let stage: ChaosStage;
   let database: TestDatabase;
   let sandbox: Sandbox;
-  let fleet: BrokerFleet;
   let broker: RunningBroker;
   let connections: ConnectionJson[];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    sandbox = await startShortLivedSandbox(TTL_SECONDS, sandboxUsers(2));
-    fleet = new BrokerFleet({
-      databaseUrl: database.url,
-      sandbox,
-      env: {
-        REFRESH_MARGIN_SECONDS: '3',
-        REFRESH_TICK_MS: String(TICK_MS),
-        SIPGATE_HTTP_TIMEOUT_MS: String(TIMEOUT_MS),
-      },
+    stage = await startChaosStage(TTL_SECONDS, sandboxUsers(2), {
+      REFRESH_MARGIN_SECONDS: '3',
+      REFRESH_TICK_MS: String(TICK_MS),
+      SIPGATE_HTTP_TIMEOUT_MS: String(TIMEOUT_MS),
     });
-    broker = await fleet.start('broker');
+    ({ database, sandbox } = stage);
+    broker = await stage.fleet.start('broker');
   }, 60_000);
 
-  afterAll(async () => {
-    await stopAllLoops();
-    sandbox?.setTokenEndpointFault(null);
-    await fleet?.killAll();
-    await sandbox?.close();
-    await database?.drop();
-  });
+  afterAll(() => stage?.stop());
 
   it('keeps every connection active, serves still-valid tokens, answers 503 with Retry-After only once none is left, and resumes by itself', async () => {
     connections = [];

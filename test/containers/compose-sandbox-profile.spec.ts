@@ -1,24 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { completeSandboxLogin } from '#libs/sandbox';
-import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import { createTestDatabase, freePort, type TestDatabase } from '#libs/testing';
 import { type BrokerProcess, spawnBroker } from '../support/broker-process.js';
 import { COMPOSE_MISSING, composeAvailable, renderCompose, REQUIRED_ENV } from './compose.js';
 import { readDockerfile, stageEnv } from './dockerfile.js';
 
 const describeWithCompose = composeAvailable ? describe : describe.skip;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Moves the file's fixed ports to free ones, as plain values and inside URLs. */
 function remapPorts(env: Record<string, string>, ports: Map<string, string>): Record<string, string> {

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ConnectionSecrets } from '../../apps/broker/src/connections/connection-secrets.js';
-import { connectOAuth, readToken, type ConnectionJson } from '../support/connect-flow.js';
+import { connectOAuth, readToken, storedRefreshToken, type ConnectionJson } from '../support/connect-flow.js';
 import { dumpDatabase, secretForms } from '../support/database-dump.js';
-import { sql } from '../support/sql.js';
 import { startSandboxedBroker, TEST_CLIENT, type SandboxedBroker } from '../support/sandboxed-broker.js';
 
 type Page = { items: ConnectionJson[]; nextCursor: string | null };
@@ -76,12 +74,7 @@ describe('managing connections', () => {
   it('stores no secret in any readable form', async () => {
     const oauth = await connectOAuth(broker, { sub: 'w0', masterSipId: '3141592' });
     const accessToken = (await readToken(broker, oauth.id)).json<{ accessToken: string }>().accessToken;
-    const [row] = await sql<{ sealed: Uint8Array }>(
-      broker.database.url,
-      `SELECT refresh_token_ciphertext AS sealed FROM connections WHERE id = $1`,
-      [oauth.id],
-    );
-    const refreshToken = broker.app.get(ConnectionSecrets).open(oauth.id, 'refresh_token', row!.sealed);
+    const refreshToken = await storedRefreshToken(broker, oauth.id);
     const pat = broker.sandbox.pats()[0]!;
     await call('POST', '/v1/connections/pat', { tokenId: pat.tokenId, token: pat.token });
     await call('POST', '/v1/connections/oauth', {}); // a pending login attempt with its PKCE verifier

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { ConnectionSecrets } from '../../apps/broker/src/connections/connection-secrets.js';
 import { ConnectionCountsRepository } from '../../apps/broker/src/metrics/connection-counts.repository.js';
 import { RefreshPump } from '../../apps/broker/src/refresh/refresh-pump.js';
-import { connectOAuth, readToken } from '../support/connect-flow.js';
+import { TOKEN_READ_OUTCOMES } from '../../apps/broker/src/metrics/token-read-metrics.js';
+import { connectOAuth, readToken, storedRefreshToken } from '../support/connect-flow.js';
 import { parsePrometheusText, type Sample, sampleValue } from '../support/prometheus-text.js';
 import { startSandboxedBroker, type SandboxedBroker } from '../support/sandboxed-broker.js';
 import { sql } from '../support/sql.js';
@@ -42,14 +42,7 @@ describe('GET /metrics', () => {
     expect(sampleValue(samples, 'broker_db_pool_max_connections')).toBe(10);
     expect(sampleValue(samples, 'broker_db_pool_connections')).toBeGreaterThanOrEqual(1);
     expect(samples.some((s) => s.name === 'broker_db_pool_waiting_requests')).toBe(true);
-    for (const outcome of [
-      'cache_hit',
-      'db',
-      'refreshed',
-      'stale_served',
-      'reauth_required',
-      'unavailable',
-    ]) {
+    for (const outcome of TOKEN_READ_OUTCOMES) {
       expect(samples).toContainEqual({ name: 'broker_token_reads_total', labels: { outcome }, value: 0 });
     }
   });
@@ -129,12 +122,7 @@ describe('GET /metrics', () => {
     const oauth = await connectOAuth(broker, { sub: 'w0', masterSipId: '3141592' });
     const read = await readToken(broker, oauth.id, undefined, `Bearer ${apiKey}`);
     const accessToken = read.json<{ accessToken: string }>().accessToken;
-    const [row] = await sql<{ sealed: Uint8Array }>(
-      broker.database.url,
-      `SELECT refresh_token_ciphertext AS sealed FROM connections WHERE id = $1`,
-      [oauth.id],
-    );
-    const refreshToken = broker.app.get(ConnectionSecrets).open(oauth.id, 'refresh_token', row!.sealed);
+    const refreshToken = await storedRefreshToken(broker, oauth.id);
     const pat = broker.sandbox.pats()[0]!;
     const patConnection = await broker.app.inject({
       method: 'POST',

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_USERS, type Sandbox, type SandboxUser, startSandbox } from '#libs/sandbox';
+import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import { BrokerFleet } from './broker-fleet.js';
 import { PUBLIC_URL, TEST_CLIENT } from './sandboxed-broker.js';
 import { sql } from './sql.js';
 
@@ -13,6 +15,37 @@ export function startShortLivedSandbox(
     accessTokenTtlSeconds,
     users: [...users],
   });
+}
+
+/** What a chaos spec runs against: its own database, a short-lived-token sandbox, broker processes. */
+export interface ChaosStage {
+  database: TestDatabase;
+  sandbox: Sandbox;
+  fleet: BrokerFleet;
+  /** Stops the consumer loops, clears faults, kills every broker, closes the sandbox, drops the database. */
+  stop(): Promise<void>;
+}
+
+export async function startChaosStage(
+  accessTokenTtlSeconds: number,
+  users: readonly SandboxUser[],
+  env: NodeJS.ProcessEnv,
+): Promise<ChaosStage> {
+  const database = await createTestDatabase();
+  const sandbox = await startShortLivedSandbox(accessTokenTtlSeconds, users);
+  const fleet = new BrokerFleet({ databaseUrl: database.url, sandbox, env });
+  return {
+    database,
+    sandbox,
+    fleet,
+    stop: async () => {
+      await stopAllLoops();
+      sandbox.setTokenEndpointFault(null);
+      await fleet.killAll();
+      await sandbox.close();
+      await database.drop();
+    },
+  };
 }
 
 /** More users of the first demo account (`w2`, `w3`, ...), to connect more than three accounts. */

@@ -1,6 +1,8 @@
 import { expect } from '@jest/globals';
 import { completeSandboxLogin } from '#libs/sandbox';
+import { ConnectionSecrets } from '../../apps/broker/src/connections/connection-secrets.js';
 import type { SandboxedBroker } from './sandboxed-broker.js';
+import { sql } from './sql.js';
 
 export interface ConnectionJson {
   id: string;
@@ -52,4 +54,14 @@ export async function readToken(
     url: `/v1/connections/${id}/token${minValidity === undefined ? '' : `?minValidity=${minValidity}`}`,
     headers: { authorization: authorization ?? broker.admin.authorization },
   });
+}
+
+/** The refresh token the broker stores for a connection, opened with the broker's own keys. */
+export async function storedRefreshToken(broker: SandboxedBroker, id: string): Promise<string> {
+  const [row] = await sql<{ sealed: Uint8Array }>(
+    broker.database.url,
+    `SELECT refresh_token_ciphertext AS sealed FROM connections WHERE id = $1`,
+    [id],
+  );
+  return broker.app.get(ConnectionSecrets).open(id, 'refresh_token', row!.sealed);
 }

@@ -92,12 +92,3 @@ export async function sandboxAccepts(broker: SandboxedBroker, authorization: str
   await response.body?.cancel();
   return response.ok;
 }
-
-/** Waits for a condition that another component brings about asynchronously (not a timing check). */
-export async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`gave up waiting until ${what}`);
-}

@@ -8,7 +8,7 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000)
 }
 
 /** Polls until `check` passes or `timeoutMs` (a bound the contract promises) has passed. */
-export async function within(timeoutMs: number, check: () => Promise<void>): Promise<void> {
+export async function within(timeoutMs: number, check: () => void | Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

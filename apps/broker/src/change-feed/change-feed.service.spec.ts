@@ -3,22 +3,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Logger } from '@nestjs/common';
 import { PrismaService } from '#libs/database';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import { within } from '../../../../test/support/wait-for.js';
 import { ChangeFeed, LISTENER_APPLICATION_NAME } from './change-feed.service.js';
 import { CHANGE_CHANNEL, type ChangeNotice } from './change-notice.js';
 import { notifyOnCommit } from './notify-on-commit.js';
-
-/** Polls until `check` passes; only the contract bound (not the speed) is asserted. */
-async function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
 
 const FAST = { initialReconnectDelayMs: 20, maxReconnectDelayMs: 200 };
 
@@ -73,7 +61,7 @@ describe('ChangeFeed on a real Postgres', () => {
     const id = randomUUID();
     await a.feed.publish('api_key', id);
     expect(a.notices).toContainEqual({ kind: 'api_key', id }); // synchronously, before the round trip
-    await eventually(() => expect(b.notices).toContainEqual({ kind: 'api_key', id }));
+    await within(5_000, () => expect(b.notices).toContainEqual({ kind: 'api_key', id }));
   });
 
   it('sends a notice queued in a transaction only when it commits', async () => {
@@ -86,9 +74,9 @@ describe('ChangeFeed on a real Postgres', () => {
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
-    await eventually(() => expect(b.notices).toContainEqual({ kind: 'connection', id: committed }));
+    await within(5_000, () => expect(b.notices).toContainEqual({ kind: 'connection', id: committed }));
     await a.feed.publish('api_key', 'marker'); // notices arrive in commit order: after this, nothing else is coming
-    await eventually(() => expect(b.notices).toContainEqual({ kind: 'api_key', id: 'marker' }));
+    await within(5_000, () => expect(b.notices).toContainEqual({ kind: 'api_key', id: 'marker' }));
     expect(b.notices.map((n) => n.id)).not.toContain(rolledBack);
   });
 
@@ -99,7 +87,7 @@ describe('ChangeFeed on a real Postgres', () => {
     await a.prisma.pool.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, 'not json']);
     await a.prisma.pool.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, '{"kind":"other","id":"x"}']);
     await a.feed.publish('connection', 'after-garbage');
-    await eventually(() => expect(b.notices).toEqual([{ kind: 'connection', id: 'after-garbage' }]));
+    await within(5_000, () => expect(b.notices).toEqual([{ kind: 'connection', id: 'after-garbage' }]));
     expect(b.feed.healthy).toBe(true);
   });
 
@@ -111,21 +99,21 @@ describe('ChangeFeed on a real Postgres', () => {
     );
     expect(rows).toHaveLength(2); // both replicas' listeners
 
-    await eventually(() => {
+    await within(5_000, () => {
       expect(a.resyncs()).toBe(2);
       expect(b.resyncs()).toBe(2);
     });
     expect(a.feed.healthy).toBe(true);
     expect(b.feed.healthy).toBe(true);
     await a.feed.publish('api_key', 'after-reconnect');
-    await eventually(() => expect(b.notices).toContainEqual({ kind: 'api_key', id: 'after-reconnect' }));
+    await within(5_000, () => expect(b.notices).toContainEqual({ kind: 'api_key', id: 'after-reconnect' }));
   });
 
   it('stops cleanly: unhealthy, no reconnect, its connection gone', async () => {
     await b.feed.stop();
     expect(b.feed.healthy).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 300)); // longer than the maximum reconnect delay
-    await eventually(async () => {
+    await within(5_000, async () => {
       const { rows } = await a.prisma.pool.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
         [LISTENER_APPLICATION_NAME],

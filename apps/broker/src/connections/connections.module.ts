@@ -8,24 +8,20 @@ import { ConnectionsController } from './connections.controller.js';
 import { ConnectionsRepository } from './connections.repository.js';
 import { ConnectionsService } from './connections.service.js';
 
+/** Exported as a whole: the refresher, tokens, OAuth, webhooks and metrics build on them. */
+const PROVIDERS = [
+  ConnectionSecrets,
+  ConnectionChangeRecorder,
+  ConnectionsRepository,
+  ConnectionEvents,
+  ConnectService,
+  ConnectionsService,
+];
+
 @Module({
   imports: [ChangeFeedModule],
   controllers: [ConnectionsController],
-  providers: [
-    ConnectionSecrets,
-    ConnectionChangeRecorder,
-    ConnectionsRepository,
-    ConnectionEvents,
-    ConnectService,
-    ConnectionsService,
-  ],
-  exports: [
-    ConnectionSecrets,
-    ConnectionChangeRecorder,
-    ConnectionsRepository,
-    ConnectionEvents,
-    ConnectService,
-    ConnectionsService,
-  ],
+  providers: PROVIDERS,
+  exports: PROVIDERS,
 })
 export class ConnectionsModule {}
