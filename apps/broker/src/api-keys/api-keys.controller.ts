@@ -9,10 +9,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
+import { UUIDParamDto } from '../validation/uuid-param.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiKeyCreateDto } from './dto/api-key-create.dto.js';
 import { ApiKeyCreatedDto, ApiKeyListDto } from './dto/api-key-response.dto.js';
-import { UUIDParamDto } from './dto/uuid-param.dto.js';
 
 @ApiTags('api-keys')
 @RequireScope('admin')

@@ -50,7 +50,7 @@ export class ApiKeysService {
       id: randomUUID(),
       name: dto.name,
       scopes: dto.scopes,
-      connectionIds: dto.connectionIds?.map((id) => id.toLowerCase()) ?? [],
+      connectionIds: dto.connectionIds ?? [],
       keyHash: hashApiKey(key),
       keyPrefix: keyPrefixOf(key),
     });

@@ -1,3 +1,5 @@
+import { canonicalUuid } from '../validation/canonical-uuid.js';
+
 /** `admin` may do everything; `tokens:read` may only read tokens (of its connections, if limited). */
 export const SCOPES = ['admin', 'tokens:read'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -21,7 +23,12 @@ export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.scopes.includes('admin') || principal.scopes.includes(scope);
 }
 
-/** May this principal use this connection? Ids compare case-insensitively, as UUIDs do. */
+/**
+ * May this principal use this connection? Guards run before the ValidationPipe, so the id is the
+ * one the caller sent: compared in canonical form; a malformed id matches none.
+ */
 export function mayUseConnection(principal: Principal, connectionId: string): boolean {
-  return principal.connectionIds === null || principal.connectionIds.includes(connectionId.toLowerCase());
+  if (principal.connectionIds === null) return true;
+  const canonical = canonicalUuid(connectionId);
+  return canonical !== undefined && principal.connectionIds.includes(canonical);
 }

@@ -11,8 +11,8 @@ import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ConnectService } from './connect.service.js';
 import type { ConnectionView } from './connection.types.js';
 import { ConnectionsService } from './connections.service.js';
+import { UUIDParamDto } from '../validation/uuid-param.dto.js';
 import {
-  ConnectionIdParamDto,
   ConnectionListQueryDto,
   ConnectionRelabelDto,
   PatConnectionCreateDto,
@@ -48,7 +48,7 @@ export class ConnectionsController {
   @Get(':id')
   @ApiOperation({ summary: 'Read a connection' })
   @ApiOkResponse({ type: ConnectionResponseDto })
-  getConnection(@Param() { id }: ConnectionIdParamDto): Promise<ConnectionView> {
+  getConnection(@Param() { id }: UUIDParamDto): Promise<ConnectionView> {
     return this.connections.get(id);
   }
 
@@ -56,7 +56,7 @@ export class ConnectionsController {
   @ApiOperation({ summary: 'Relabel a connection' })
   @ApiOkResponse({ type: ConnectionResponseDto })
   relabelConnection(
-    @Param() { id }: ConnectionIdParamDto,
+    @Param() { id }: UUIDParamDto,
     @Body() { label }: ConnectionRelabelDto,
   ): Promise<ConnectionView> {
     return this.connections.relabel(id, label ?? null);
@@ -66,7 +66,7 @@ export class ConnectionsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Disconnect: erase the secrets and log the session out at sipgate (best effort)' })
   @ApiNoContentResponse()
-  deleteConnection(@Param() { id }: ConnectionIdParamDto): Promise<void> {
+  deleteConnection(@Param() { id }: UUIDParamDto): Promise<void> {
     return this.connections.disconnect(id);
   }
 }

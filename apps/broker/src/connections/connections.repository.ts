@@ -76,6 +76,8 @@ export class ConnectionsRepository {
   /**
    * Deletes the row (and with it every secret), recording `connection.disconnected` in the same
    * transaction; returns the refresh token for a best-effort logout and what the connection was.
+   * Secrets are opened under the id Postgres returns, never the caller's spelling of it: Postgres
+   * matches a uuid in any letter case, the associated data only the one it was sealed with.
    */
   async delete(
     id: string,
@@ -92,15 +94,17 @@ export class ConnectionsRepository {
     const { refreshTokenCiphertext: sealed, ...snapshot } = row;
     return {
       found: true,
-      refreshToken: sealed ? this.secrets.open(id, 'refresh_token', sealed) : null,
+      refreshToken: sealed ? this.secrets.open(snapshot.id, 'refresh_token', sealed) : null,
       snapshot,
     };
   }
 
+  /** Opened under the id Postgres returns, as `delete` does. */
   async readCredential(id: string): Promise<UsableCredential | null> {
     const row = await this.prisma.connection.findUnique({
       where: { id },
       select: {
+        id: true,
         type: true,
         status: true,
         accessTokenCiphertext: true,
@@ -112,10 +116,10 @@ export class ConnectionsRepository {
     });
     if (!row?.accessTokenCiphertext) return null;
     return {
-      connectionId: id,
+      connectionId: row.id,
       type: row.type,
       status: row.status,
-      secret: this.secrets.open(id, 'access_token', row.accessTokenCiphertext),
+      secret: this.secrets.open(row.id, 'access_token', row.accessTokenCiphertext),
       expiresAt: row.accessTokenExpiresAt,
       version: row.version,
       retryNotBefore: row.failureCount > 0 ? row.refreshDueAt : null,

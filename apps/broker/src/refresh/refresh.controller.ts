@@ -3,8 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import type { ConnectionView } from '../connections/connection.types.js';
 import { ConnectionsService } from '../connections/connections.service.js';
-import { ConnectionIdParamDto } from '../connections/dto/connection-requests.dto.js';
 import { ConnectionResponseDto } from '../connections/dto/connection-response.dto.js';
+import { UUIDParamDto } from '../validation/uuid-param.dto.js';
 import { TokenRefresher } from './token-refresher.service.js';
 
 @ApiTags('connections')
@@ -20,7 +20,7 @@ export class RefreshController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Refresh the access token now (OAuth connections)' })
   @ApiOkResponse({ type: ConnectionResponseDto })
-  async refreshConnection(@Param() { id }: ConnectionIdParamDto): Promise<ConnectionView> {
+  async refreshConnection(@Param() { id }: UUIDParamDto): Promise<ConnectionView> {
     await this.refresher.refresh(id);
     return this.connections.get(id);
   }

@@ -61,25 +61,28 @@ export class RefreshRepository {
     private readonly changes: ConnectionChangeRecorder,
   ) {}
 
-  /** `ifVersion`: claim only if the row still holds that version (the caller found its token too old). */
+  /**
+   * `ifVersion`: claim only if the row still holds that version (the caller found its token too old).
+   * The claim carries the id Postgres returns, under which the secrets were sealed and are sealed again.
+   */
   async claim(
     connectionId: string,
     leaseMs: number,
     ifVersion?: number,
   ): Promise<RefreshClaim | ClaimRefusal> {
     const leaseToken = randomUUID();
-    const [row] = await this.prisma.$queryRaw<{ consumed: Uint8Array; failureCount: number }[]>`
+    const [row] = await this.prisma.$queryRaw<{ id: string; consumed: Uint8Array; failureCount: number }[]>`
       UPDATE connections
          SET lease_token = ${leaseToken}::uuid, lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}::float8)
        WHERE id = ${connectionId}::uuid AND type = 'oauth' AND status = 'active'
          AND refresh_token_ciphertext IS NOT NULL
          AND (lease_expires_at IS NULL OR lease_expires_at < now())
          AND (${ifVersion ?? null}::int IS NULL OR version = ${ifVersion ?? null}::int)
-      RETURNING refresh_token_ciphertext AS consumed, failure_count AS "failureCount"`;
+      RETURNING id, refresh_token_ciphertext AS consumed, failure_count AS "failureCount"`;
     if (row) {
-      const refreshToken = this.secrets.open(connectionId, 'refresh_token', row.consumed);
+      const refreshToken = this.secrets.open(row.id, 'refresh_token', row.consumed);
       return {
-        connectionId,
+        connectionId: row.id,
         leaseToken,
         consumed: row.consumed,
         refreshToken,

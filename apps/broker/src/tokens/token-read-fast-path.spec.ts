@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ArgumentMetadata } from '@nestjs/common';
-import { ConnectionIdParamDto } from '../connections/dto/connection-requests.dto.js';
 import { createValidationPipe } from '../problems/validation-pipe.js';
+import { UUIDParamDto } from '../validation/uuid-param.dto.js';
 import { TokenQueryDto } from './dto/token.dto.js';
 import { plainTokenRequest } from './token-read-fast-path.js';
 
@@ -42,10 +42,10 @@ const QUERIES: Record<string, unknown>[] = [
 /** What Nest's global ValidationPipe makes of the same path and query, or the error it throws. */
 async function throughValidationPipe(params: unknown, query: unknown) {
   const pipe = createValidationPipe();
-  const param: ArgumentMetadata = { type: 'param', metatype: ConnectionIdParamDto };
+  const param: ArgumentMetadata = { type: 'param', metatype: UUIDParamDto };
   const queryMeta: ArgumentMetadata = { type: 'query', metatype: TokenQueryDto };
   try {
-    const { id } = (await pipe.transform(params, param)) as ConnectionIdParamDto;
+    const { id } = (await pipe.transform(params, param)) as UUIDParamDto;
     const { minValidity } = (await pipe.transform(query, queryMeta)) as TokenQueryDto;
     return { id, minValidity };
   } catch (error) {
@@ -57,6 +57,12 @@ describe('plainTokenRequest', () => {
   it('reads the id and minValidity of a plain request, 30 by default', () => {
     expect(plainTokenRequest({ id: ID }, {})).toEqual({ id: ID, minValidity: 30 });
     expect(plainTokenRequest({ id: ID }, { minValidity: '120' })).toEqual({ id: ID, minValidity: 120 });
+  });
+
+  it('hands the id on in lower case, as UUIDParamDto does', async () => {
+    const upper = { id: ID.toUpperCase() };
+    expect(plainTokenRequest(upper, {})).toEqual({ id: ID, minValidity: 30 });
+    await expect(throughValidationPipe(upper, {})).resolves.toEqual({ id: ID, minValidity: 30 });
   });
 
   it('leaves everything unusual to the ValidationPipe', () => {

@@ -18,6 +18,7 @@ import { ApplicationConfig } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { canonicalUuid } from '../validation/canonical-uuid.js';
 import type { IssuedToken } from './issued-tokens.js';
 import { TokensController } from './tokens.controller.js';
 
@@ -33,18 +34,15 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 /** What Nest throws when a guard answers false (`FORBIDDEN_MESSAGE` of @nestjs/core). */
 const FORBIDDEN_MESSAGE = 'Forbidden resource';
 
-/** What class-validator's `@IsUUID()` accepts (validator.js, version "all"). */
-const UUID =
-  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/i;
 const SECONDS = /^\d{1,4}$/;
 /** TokenQueryDto's default and maximum. */
 const DEFAULT_MIN_VALIDITY = 30;
 const MAX_MIN_VALIDITY = 3600;
 
 /**
- * The parameters of a token read when they are plainly valid: an `id` that `@IsUUID()` accepts, and
- * no query or only `minValidity` as 1-4 digits up to 3600, which ConnectionIdParamDto and
- * TokenQueryDto accept with exactly these values. Anything else (invalid, unknown or repeated
+ * The parameters of a token read when they are plainly valid: a UUID `id`, in canonical form as
+ * UUIDParamDto hands it on (both use canonicalUuid), and no query or only `minValidity` as 1-4
+ * digits up to 3600, which TokenQueryDto accepts with exactly these values. Anything else (invalid, unknown or repeated
  * parameters, unusual but valid spellings) is undefined and left to Nest's ValidationPipe, so the
  * DTOs stay the only judges of what is a 400.
  */
@@ -52,8 +50,8 @@ export function plainTokenRequest(
   params: unknown,
   query: unknown,
 ): { id: string; minValidity: number } | undefined {
-  const id = (params as { id?: unknown } | null | undefined)?.id;
-  if (typeof id !== 'string' || !UUID.test(id)) return undefined;
+  const id = canonicalUuid((params as { id?: unknown } | null | undefined)?.id);
+  if (id === undefined) return undefined;
   let minValidity = DEFAULT_MIN_VALIDITY;
   for (const name in query as object) {
     const value = (query as Record<string, unknown>)[name];

@@ -7,8 +7,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
-import { ConnectionIdParamDto } from '../connections/dto/connection-requests.dto.js';
 import { TokenRateLimit } from '../rate-limit/token-rate-limit.decorator.js';
+import { UUIDParamDto } from '../validation/uuid-param.dto.js';
 import { TokenQueryDto, TokenResponseDto } from './dto/token.dto.js';
 import type { IssuedToken } from './issued-tokens.js';
 import { TokensService } from './tokens.service.js';
@@ -30,7 +30,7 @@ export class TokensController {
     description: 'sipgate unreachable and no valid token left; see Retry-After',
   })
   getToken(
-    @Param() { id }: ConnectionIdParamDto,
+    @Param() { id }: UUIDParamDto,
     @Query() { minValidity }: TokenQueryDto,
   ): IssuedToken | Promise<IssuedToken> {
     return this.tokens.issue(id, minValidity);

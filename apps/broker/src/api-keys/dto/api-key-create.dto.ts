@@ -7,11 +7,11 @@ import {
   IsIn,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
 } from 'class-validator';
 import { SCOPES, type Scope } from '../../auth/principal.js';
+import { IsCanonicalUuid } from '../../validation/canonical-uuid.js';
 
 /** A key may name many connections, but a request must stay small (the body limit is 64 KiB). */
 export const MAX_CONNECTION_IDS = 1000;
@@ -54,6 +54,6 @@ export class ApiKeyCreateDto {
   @ArrayMinSize(1, { message: 'connectionIds must not be empty; omit it to allow every connection' })
   @ArrayMaxSize(MAX_CONNECTION_IDS)
   @ArrayUnique({ message: 'connectionIds must not repeat an id' })
-  @IsUUID('all', { each: true, message: 'each connection id must be a UUID' })
+  @IsCanonicalUuid('each connection id must be a UUID', { each: true })
   connectionIds?: string[];
 }

@@ -15,12 +15,6 @@ import { PageQueryDto } from '../../paging/page-query.dto.js';
 
 const LABEL_MAX = 200;
 
-export class ConnectionIdParamDto {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  id!: string;
-}
-
 export class OAuthConnectionCreateDto {
   @ApiProperty({ required: false, maxLength: LABEL_MAX, example: 'Support hotline' })
   @IsOptional()
