@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsStorableString } from '../validation/storable-string.js';
 
 /** `limit` and `cursor` of every paged list; list queries extend it with their filters. */
 export class PageQueryDto {
@@ -15,6 +16,7 @@ export class PageQueryDto {
   @ApiProperty({ required: false, description: '`nextCursor` of the previous page' })
   @IsOptional()
   @IsString()
+  @IsStorableString()
   @MaxLength(200)
   cursor?: string;
 }

@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { SCOPES, type Scope } from '../../auth/principal.js';
 import { IsCanonicalUuid } from '../../validation/canonical-uuid.js';
+import { IsStorableString } from '../../validation/storable-string.js';
 
 /** A key may name many connections, but a request must stay small (the body limit is 64 KiB). */
 export const MAX_CONNECTION_IDS = 1000;
@@ -24,6 +25,7 @@ export class ApiKeyCreateDto {
     maxLength: 100,
   })
   @IsString()
+  @IsStorableString()
   @Length(1, 100)
   @Matches(/\S/, { message: 'name must not be blank' })
   name!: string;

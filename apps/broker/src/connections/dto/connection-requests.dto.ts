@@ -12,6 +12,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { PageQueryDto } from '../../paging/page-query.dto.js';
+import { IsStorableString } from '../../validation/storable-string.js';
 
 const LABEL_MAX = 200;
 
@@ -19,6 +20,7 @@ export class OAuthConnectionCreateDto {
   @ApiProperty({ required: false, maxLength: LABEL_MAX, example: 'Support hotline' })
   @IsOptional()
   @IsString()
+  @IsStorableString()
   @MinLength(1)
   @MaxLength(LABEL_MAX)
   label?: string;
@@ -33,6 +35,7 @@ export class OAuthConnectionCreateDto {
   @IsArray()
   @ArrayMaxSize(50)
   @ArrayUnique()
+  @IsStorableString({ each: true })
   @Matches(/^[\w:.-]{1,64}$/, {
     each: true,
     message: 'each scope must be a sipgate scope name like "all" or "balance:read"',
@@ -42,6 +45,7 @@ export class OAuthConnectionCreateDto {
 
 export class PatConnectionCreateDto {
   @ApiProperty({ example: 'token-FQ1V12', description: 'The PAT id shown by sipgate' })
+  @IsStorableString()
   @Matches(/^token-[A-Za-z0-9]{6}$/, { message: 'tokenId must look like token-FQ1V12' })
   tokenId!: string;
 
@@ -52,6 +56,7 @@ export class PatConnectionCreateDto {
   @ApiProperty({ required: false, maxLength: LABEL_MAX })
   @IsOptional()
   @IsString()
+  @IsStorableString()
   @MinLength(1)
   @MaxLength(LABEL_MAX)
   label?: string;
@@ -66,6 +71,7 @@ export class ConnectionRelabelDto {
   })
   @IsOptional()
   @IsString()
+  @IsStorableString()
   @MinLength(1)
   @MaxLength(LABEL_MAX)
   label!: string | null;
@@ -80,6 +86,7 @@ export class ConnectionListQueryDto extends PageQueryDto {
   @ApiProperty({ required: false, example: 'w0' })
   @IsOptional()
   @IsString()
+  @IsStorableString()
   @MaxLength(100)
   sipgateUserId?: string;
 }
@@ -95,6 +102,7 @@ export class OAuthStartResponseDto {
 export class OAuthCallbackQueryDto {
   @ApiProperty({ description: 'The `state` the broker put into the authorization URL' })
   @IsString()
+  @IsStorableString()
   @MinLength(1)
   @MaxLength(512)
   state!: string;
@@ -102,29 +110,34 @@ export class OAuthCallbackQueryDto {
   @ApiProperty({ required: false })
   @IsOptional()
   @IsString()
+  @IsStorableString()
   @MaxLength(4096)
   code?: string;
 
   @ApiProperty({ required: false, description: 'Set by sipgate when the login failed or was cancelled' })
   @IsOptional()
+  @IsStorableString()
   @Matches(/^[\w.-]{1,100}$/, { message: 'error must be an OAuth error code' })
   error?: string;
 
   @ApiProperty({ required: false })
   @IsOptional()
   @IsString()
+  @IsStorableString()
   @MaxLength(1000)
   error_description?: string;
 
   @ApiProperty({ required: false, description: 'Issuer (RFC 9207), ignored' })
   @IsOptional()
   @IsString()
+  @IsStorableString()
   @MaxLength(1000)
   iss?: string;
 
   @ApiProperty({ required: false, description: 'Keycloak session state, ignored' })
   @IsOptional()
   @IsString()
+  @IsStorableString()
   @MaxLength(1000)
   session_state?: string;
 }
