@@ -40,11 +40,12 @@ const DEFAULT_MIN_VALIDITY = 30;
 const MAX_MIN_VALIDITY = 3600;
 
 /**
- * The parameters of a token read when they are plainly valid: a UUID `id`, in canonical form as
- * UUIDParamDto hands it on (both use canonicalUuid), and no query or only `minValidity` as 1-4
- * digits up to 3600, which TokenQueryDto accepts with exactly these values. Anything else (invalid, unknown or repeated
- * parameters, unusual but valid spellings) is undefined and left to Nest's ValidationPipe, so the
- * DTOs stay the only judges of what is a 400.
+ * The parameters of a token read when they are plainly valid: a UUID `id` in any letter case,
+ * handed on in canonical form exactly as UUIDParamDto does (both use canonicalUuid), and no query
+ * or only `minValidity` as 1-4 digits up to 3600, which TokenQueryDto accepts with exactly these
+ * values. Anything else (invalid, unknown or repeated parameters, unusual but valid spellings of
+ * `minValidity`) is undefined and left to Nest's ValidationPipe, so the DTOs stay the only judges
+ * of what is a 400.
  */
 export function plainTokenRequest(
   params: unknown,
