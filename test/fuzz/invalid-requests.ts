@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { brokenJsonText, hostileJson, hostileUrlPart, randomCase } from './hostile-values.js';
+import { brokenJsonText, hostileJson, hostileString, hostileUrlPart, randomCase } from './hostile-values.js';
 import { exampleBody, type Operation } from './openapi-operations.js';
 
 export interface FuzzRequest {
@@ -36,10 +36,13 @@ export function invalidRequests(operation: Operation, fixtures: Fixtures): fc.Ar
   const id = fc.oneof(
     ...(known.length
       ? [
-          fc
-            .constantFrom(...known)
-            .chain(randomCase)
-            .map((v) => ({ v, what: 'id: existing, case changed' })),
+          {
+            arbitrary: fc
+              .constantFrom(...known)
+              .chain(randomCase)
+              .map((v) => ({ v, what: 'id: existing, case changed' })),
+            weight: 3,
+          },
         ]
       : []),
     fc
@@ -156,6 +159,15 @@ function bodies(
   return fc.oneof(
     ...(fields.length
       ? [
+          // Hostile text where text is expected reaches deepest (the database), so it comes most often.
+          {
+            arbitrary: fc
+              .tuple(fc.constantFrom(...fields), hostileString)
+              .map(([field, value]) =>
+                asJson({ ...example, [field]: value }, `body.${field}: ${describe(value)}`),
+              ),
+            weight: 3,
+          },
           fc
             .tuple(fc.constantFrom(...fields), hostileJson)
             .map(([field, value]) =>
