@@ -5,7 +5,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import type { BrokerConfig } from '#libs/config';
 import { AppModule } from '../app.module.js';
+import { transportProblems } from '../problems/transport-problems.js';
 import { createTokenReadFastPath } from '../tokens/token-read-fast-path.js';
+import { useJsonBodyParser } from './json-body.js';
 import { setupSwagger } from './swagger.js';
 
 /** Bodies are small JSON documents; anything larger is refused before it is parsed. */
@@ -28,6 +30,7 @@ export async function createBrokerApp(
     // While closing, new requests get 503 and idle keep-alive sockets are dropped so shutdown is quick.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...transportProblems,
   });
   // Fastify runs onRequest hooks in the order they were added. These two come before Nest's
   // middleware (middie is registered by NestFactory.create), so every response carries the request
@@ -47,6 +50,7 @@ export async function createBrokerApp(
     },
   );
   app.useLogger(app.get(Logger));
+  useJsonBodyParser(app, BODY_LIMIT_BYTES);
   tokenReads.bind(app);
   setupSwagger(app);
   await app.init();
