@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { BrokerConfig } from '#libs/config';
 import { DecryptionError } from '#libs/crypto';
+import { InjectConfig } from '../config/config.module.js';
 import { ConnectionNotFoundError, SipgateUnavailableProblem } from '../connections/connection.errors.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
 import type { UsableCredential } from '../connections/connection.types.js';
@@ -8,6 +10,7 @@ import { DomainError } from '../problems/domain-error.js';
 import { TokenRefresher } from '../refresh/token-refresher.service.js';
 import { failedReadOutcome } from './failed-read-outcome.js';
 import { type IssuedToken, IssuedTokens, secondsLeft } from './issued-tokens.js';
+import { validLongEnough } from './min-validity.js';
 import { TokenCache } from './token-cache.js';
 import { StorageUnavailableError } from './tokens.errors.js';
 
@@ -18,19 +21,24 @@ const READER_LEASE_WAIT_MS = 2_000;
  * Hands out a token valid for at least `minValidity` seconds. The hot path is a cache hit; the
  * database is read only on a miss or when the cached token is too short-lived, and sipgate is called
  * only when the stored token is too short-lived as well. When sipgate or Postgres is away, a token
- * that is still valid (if for less than asked) is better than none and is served.
+ * that is still valid (if for less than asked) is better than none and is served. No read asks more
+ * than sipgate grants (see validLongEnough).
  */
 @Injectable()
 export class TokensService {
   private readonly logger = new Logger(TokensService.name);
   private readonly issued = new IssuedTokens();
+  private readonly marginSeconds: number;
 
   constructor(
+    @InjectConfig() config: BrokerConfig,
     private readonly cache: TokenCache,
     private readonly connections: ConnectionsRepository,
     private readonly refresher: TokenRefresher,
     private readonly reads: TokenReadMetrics,
-  ) {}
+  ) {
+    this.marginSeconds = config.refresh.marginSeconds;
+  }
 
   /**
    * A cache hit, the hot path, is answered synchronously: no promise, no database, no decryption
@@ -39,7 +47,7 @@ export class TokensService {
   issue(connectionId: string, minValiditySeconds: number): IssuedToken | Promise<IssuedToken> {
     const now = Date.now();
     const cached = this.cache.get(connectionId);
-    if (cached && (cached.status === 'reauth_required' || secondsLeft(cached, now) >= minValiditySeconds)) {
+    if (cached && this.answers(cached, minValiditySeconds, now)) {
       try {
         return this.served('cache_hit', cached, now);
       } catch (error) {
@@ -69,10 +77,18 @@ export class TokensService {
         return this.served('stale_served', cached, later);
       throw error;
     }
-    if (stored.status === 'reauth_required' || secondsLeft(stored, now) >= minValiditySeconds) {
+    if (this.answers(stored, minValiditySeconds, now)) {
       return this.served('db', stored, now);
     }
     return this.refreshed(stored, now);
+  }
+
+  /** Whether the credential is the answer as it is: a 409, or a token valid long enough. */
+  private answers(credential: UsableCredential, minValiditySeconds: number, now: number): boolean {
+    return (
+      credential.status === 'reauth_required' ||
+      validLongEnough(credential, minValiditySeconds, this.marginSeconds, now)
+    );
   }
 
   private async refreshed(stored: UsableCredential, now: number): Promise<IssuedToken> {
