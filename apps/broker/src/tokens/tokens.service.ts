@@ -46,19 +46,21 @@ export class TokensService {
    */
   issue(connectionId: string, minValiditySeconds: number): IssuedToken | Promise<IssuedToken> {
     const now = Date.now();
-    const cached = this.cache.get(connectionId);
-    if (cached && this.answers(cached, minValiditySeconds, now)) {
+    const entry = this.cache.get(connectionId);
+    if (entry && this.cache.current(entry, now) && this.answers(entry.credential, minValiditySeconds, now)) {
       try {
-        return this.served('cache_hit', cached, now);
+        return this.served('cache_hit', entry.credential, now);
       } catch (error) {
         this.reads.count(failedReadOutcome(error));
         throw error;
       }
     }
-    return this.issueFromStore(connectionId, minValiditySeconds, cached, now).catch((error: unknown) => {
-      this.reads.count(failedReadOutcome(error));
-      throw error;
-    });
+    return this.issueFromStore(connectionId, minValiditySeconds, entry?.credential, now).catch(
+      (error: unknown) => {
+        this.reads.count(failedReadOutcome(error));
+        throw error;
+      },
+    );
   }
 
   private async issueFromStore(
@@ -73,8 +75,10 @@ export class TokensService {
     } catch (error) {
       // Postgres is away: a cached token still valid now (if for less than asked) beats a 503.
       const later = Date.now();
-      if (cached && secondsLeft(cached, later) > 0 && error instanceof StorageUnavailableError)
+      if (cached && secondsLeft(cached, later) > 0 && error instanceof StorageUnavailableError) {
+        this.cache.rearm(cached);
         return this.served('stale_served', cached, later);
+      }
       throw error;
     }
     if (this.answers(stored, minValiditySeconds, now)) {
@@ -101,8 +105,11 @@ export class TokensService {
       // longer. A token about to expire is no fallback, so that reader waits for the new one.
       const outlivesWait = secondsLeft(stored, now) * 1000 > READER_LEASE_WAIT_MS + 1_000;
       const maxLeaseWaitMs = outlivesWait ? READER_LEASE_WAIT_MS : undefined;
+      // Begun before the refresh: a disconnect reported while it ran must not be undone by caching
+      // its result. A refresh made here reports itself too, so its result is read again next time.
+      const read = this.cache.beginRead();
       const fresh = await this.refresher.refresh(stored.connectionId, stored.version, maxLeaseWaitMs);
-      this.cache.set(fresh);
+      this.cache.set(fresh, read);
       return this.served('refreshed', fresh, Date.now());
     } catch (error) {
       // The attempt may have taken up to the sipgate timeout, or a wait on another replica's lease:
@@ -134,6 +141,7 @@ export class TokensService {
   }
 
   private async load(connectionId: string): Promise<UsableCredential> {
+    const read = this.cache.beginRead();
     let credential: UsableCredential | null;
     try {
       credential = await this.connections.readCredential(connectionId);
@@ -144,7 +152,7 @@ export class TokensService {
       throw new StorageUnavailableError();
     }
     if (!credential) throw new ConnectionNotFoundError(connectionId);
-    this.cache.set(credential);
+    this.cache.set(credential, read);
     return credential;
   }
 }
