@@ -4,6 +4,7 @@ import type { Connection } from '#libs/database';
 export type ConnectionView = Omit<
   Connection,
   | 'accessTokenCiphertext'
+  | 'accessTokenLifetimeSeconds'
   | 'refreshTokenCiphertext'
   | 'refreshDueAt'
   | 'failureCount'
@@ -37,6 +38,8 @@ export interface UsableCredential {
   secret: string;
   /** Null for PATs, which do not expire. */
   expiresAt: Date | null;
+  /** Seconds sipgate granted the access token when it was issued; null for PATs. */
+  lifetimeSeconds: number | null;
   version: number;
   /** Set while the refresher backs off after transient failures. */
   retryNotBefore: Date | null;

@@ -18,6 +18,7 @@ export interface ConnectInput extends SipgateIdentity {
   /** OAuth access token, or `tokenId:token` of a PAT. */
   secret: string;
   accessTokenExpiresAt: Date | null;
+  accessTokenLifetimeSeconds: number | null;
   refreshToken: string | null;
   refreshTokenExpiresAt: Date | null;
   refreshDueAt: Date | null;
@@ -109,6 +110,7 @@ export class ConnectionsRepository {
         status: true,
         accessTokenCiphertext: true,
         accessTokenExpiresAt: true,
+        accessTokenLifetimeSeconds: true,
         version: true,
         failureCount: true,
         refreshDueAt: true,
@@ -121,6 +123,7 @@ export class ConnectionsRepository {
       status: row.status,
       secret: this.secrets.open(row.id, 'access_token', row.accessTokenCiphertext),
       expiresAt: row.accessTokenExpiresAt,
+      lifetimeSeconds: row.accessTokenLifetimeSeconds,
       version: row.version,
       retryNotBefore: row.failureCount > 0 ? row.refreshDueAt : null,
     };
@@ -155,6 +158,7 @@ export class ConnectionsRepository {
         scopes: input.scopes,
         accessTokenCiphertext: this.secrets.seal(id, 'access_token', input.secret),
         accessTokenExpiresAt: input.accessTokenExpiresAt,
+        accessTokenLifetimeSeconds: input.accessTokenLifetimeSeconds,
         refreshTokenCiphertext: input.refreshToken
           ? this.secrets.seal(id, 'refresh_token', input.refreshToken)
           : null,

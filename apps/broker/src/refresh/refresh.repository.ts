@@ -167,6 +167,7 @@ export class RefreshRepository {
           status: ConnectionStatus.active,
           accessTokenCiphertext: sealed.accessToken,
           accessTokenExpiresAt: result.accessTokenExpiresAt,
+          accessTokenLifetimeSeconds: result.tokens.expiresIn,
           // A response without a refresh token means the old one stays valid: keep it.
           ...(sealed.refreshToken && { refreshTokenCiphertext: sealed.refreshToken }),
           ...(result.refreshTokenExpiresAt !== undefined && {

@@ -123,6 +123,7 @@ export class TokenRefresher implements OnApplicationShutdown {
       status: 'active',
       secret: tokens.accessToken,
       expiresAt: result.accessTokenExpiresAt,
+      lifetimeSeconds: tokens.expiresIn,
       version,
       retryNotBefore: null,
     };

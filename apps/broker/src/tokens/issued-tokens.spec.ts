@@ -10,6 +10,7 @@ const oauth = (overrides: Partial<UsableCredential> = {}): UsableCredential => (
   status: 'active',
   secret: 'access-token',
   expiresAt: new Date(NOW + 300_000),
+  lifetimeSeconds: 300,
   version: 1,
   retryNotBefore: null,
   ...overrides,

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { BrokerConfig } from '#libs/config';
 import { DecryptionError } from '#libs/crypto';
+import { InjectConfig } from '../config/config.module.js';
 import { ConnectionNotFoundError, SipgateUnavailableProblem } from '../connections/connection.errors.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
 import type { UsableCredential } from '../connections/connection.types.js';
@@ -8,6 +10,7 @@ import { DomainError } from '../problems/domain-error.js';
 import { TokenRefresher } from '../refresh/token-refresher.service.js';
 import { failedReadOutcome } from './failed-read-outcome.js';
 import { type IssuedToken, IssuedTokens, secondsLeft } from './issued-tokens.js';
+import { validLongEnough } from './min-validity.js';
 import { TokenCache } from './token-cache.js';
 import { StorageUnavailableError } from './tokens.errors.js';
 
@@ -18,19 +21,24 @@ const READER_LEASE_WAIT_MS = 2_000;
  * Hands out a token valid for at least `minValidity` seconds. The hot path is a cache hit; the
  * database is read only on a miss or when the cached token is too short-lived, and sipgate is called
  * only when the stored token is too short-lived as well. When sipgate or Postgres is away, a token
- * that is still valid (if for less than asked) is better than none and is served.
+ * that is still valid (if for less than asked) is better than none and is served. No read asks more
+ * than sipgate grants (see validLongEnough).
  */
 @Injectable()
 export class TokensService {
   private readonly logger = new Logger(TokensService.name);
   private readonly issued = new IssuedTokens();
+  private readonly marginSeconds: number;
 
   constructor(
+    @InjectConfig() config: BrokerConfig,
     private readonly cache: TokenCache,
     private readonly connections: ConnectionsRepository,
     private readonly refresher: TokenRefresher,
     private readonly reads: TokenReadMetrics,
-  ) {}
+  ) {
+    this.marginSeconds = config.refresh.marginSeconds;
+  }
 
   /**
    * A cache hit, the hot path, is answered synchronously: no promise, no database, no decryption
@@ -38,19 +46,21 @@ export class TokensService {
    */
   issue(connectionId: string, minValiditySeconds: number): IssuedToken | Promise<IssuedToken> {
     const now = Date.now();
-    const cached = this.cache.get(connectionId);
-    if (cached && (cached.status === 'reauth_required' || secondsLeft(cached, now) >= minValiditySeconds)) {
+    const entry = this.cache.get(connectionId);
+    if (entry && this.cache.current(entry, now) && this.answers(entry.credential, minValiditySeconds, now)) {
       try {
-        return this.served('cache_hit', cached, now);
+        return this.served('cache_hit', entry.credential, now);
       } catch (error) {
         this.reads.count(failedReadOutcome(error));
         throw error;
       }
     }
-    return this.issueFromStore(connectionId, minValiditySeconds, cached, now).catch((error: unknown) => {
-      this.reads.count(failedReadOutcome(error));
-      throw error;
-    });
+    return this.issueFromStore(connectionId, minValiditySeconds, entry?.credential, now).catch(
+      (error: unknown) => {
+        this.reads.count(failedReadOutcome(error));
+        throw error;
+      },
+    );
   }
 
   private async issueFromStore(
@@ -65,14 +75,24 @@ export class TokensService {
     } catch (error) {
       // Postgres is away: a cached token still valid now (if for less than asked) beats a 503.
       const later = Date.now();
-      if (cached && secondsLeft(cached, later) > 0 && error instanceof StorageUnavailableError)
+      if (cached && secondsLeft(cached, later) > 0 && error instanceof StorageUnavailableError) {
+        this.cache.rearm(cached);
         return this.served('stale_served', cached, later);
+      }
       throw error;
     }
-    if (stored.status === 'reauth_required' || secondsLeft(stored, now) >= minValiditySeconds) {
+    if (this.answers(stored, minValiditySeconds, now)) {
       return this.served('db', stored, now);
     }
     return this.refreshed(stored, now);
+  }
+
+  /** Whether the credential is the answer as it is: a 409, or a token valid long enough. */
+  private answers(credential: UsableCredential, minValiditySeconds: number, now: number): boolean {
+    return (
+      credential.status === 'reauth_required' ||
+      validLongEnough(credential, minValiditySeconds, this.marginSeconds, now)
+    );
   }
 
   private async refreshed(stored: UsableCredential, now: number): Promise<IssuedToken> {
@@ -85,8 +105,11 @@ export class TokensService {
       // longer. A token about to expire is no fallback, so that reader waits for the new one.
       const outlivesWait = secondsLeft(stored, now) * 1000 > READER_LEASE_WAIT_MS + 1_000;
       const maxLeaseWaitMs = outlivesWait ? READER_LEASE_WAIT_MS : undefined;
+      // Begun before the refresh: a disconnect reported while it ran must not be undone by caching
+      // its result. A refresh made here reports itself too, so its result is read again next time.
+      const read = this.cache.beginRead();
       const fresh = await this.refresher.refresh(stored.connectionId, stored.version, maxLeaseWaitMs);
-      this.cache.set(fresh);
+      this.cache.set(fresh, read);
       return this.served('refreshed', fresh, Date.now());
     } catch (error) {
       // The attempt may have taken up to the sipgate timeout, or a wait on another replica's lease:
@@ -118,6 +141,7 @@ export class TokensService {
   }
 
   private async load(connectionId: string): Promise<UsableCredential> {
+    const read = this.cache.beginRead();
     let credential: UsableCredential | null;
     try {
       credential = await this.connections.readCredential(connectionId);
@@ -128,7 +152,7 @@ export class TokensService {
       throw new StorageUnavailableError();
     }
     if (!credential) throw new ConnectionNotFoundError(connectionId);
-    this.cache.set(credential);
+    this.cache.set(credential, read);
     return credential;
   }
 }

@@ -10,7 +10,9 @@ export class TokenQueryDto {
     maximum: 3600,
     description:
       'Seconds the returned token must stay valid at least. If the stored token is shorter-lived, it is refreshed first; ' +
-      'a freshly issued token is returned even if sipgate made it shorter-lived than asked.',
+      'a freshly issued token is returned even if sipgate made it shorter-lived than asked. ' +
+      'More than sipgate grants (the lifetime of its last token less the refresh margin) counts as that much, ' +
+      'so asking more never forces a refresh per read: `expiresIn` then says how long the token is valid.',
   })
   @IsOptional()
   @Type(() => Number)
