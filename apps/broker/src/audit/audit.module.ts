@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditController } from './audit.controller.js';
-import { AuditInterceptor } from './audit.interceptor.js';
+import { AuditRecorder } from './audit-recorder.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
 
-/** The audit trail: written by a global interceptor on mutating admin routes, read at /v1/audit-events. */
+/**
+ * The audit trail: written by the repositories of admin changes, in their transactions
+ * (AuditRecorder, exported for them), read at /v1/audit-events.
+ */
 @Module({
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [AuditRecorder, AuditRepository, AuditService],
+  exports: [AuditRecorder],
 })
 export class AuditModule {}
