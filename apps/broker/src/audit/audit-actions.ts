@@ -19,8 +19,8 @@ interface AuditedRoute {
 
 /**
  * Names for the admin routes that change something. A mutating admin route missing here is still
- * audited, under a name made of its method and path (see describeAdminAction), when its handler
- * takes an @Audited() context; add it here to give it a proper name.
+ * audited, under a name made of its method and path (see describeAdminAction); add it here to give
+ * it a proper name. That every such route is audited at all is checked at start-up (AuditedRoutes).
  */
 const ROUTES: Record<string, AuditedRoute> = {
   'POST /v1/connections/oauth': {
