@@ -149,7 +149,14 @@ describe('ids in any letter case name the same resource', () => {
     expect(credential).toMatchObject({ connectionId: target.id, secret: expect.any(String) });
     const claim = await broker.app.get(RefreshRepository).claim(upper, 60_000);
     expect(claim).toMatchObject({ connectionId: target.id, refreshToken: expect.any(String) });
-    const deleted = await broker.app.get(ConnectionsRepository).delete(upper);
+    const deleted = await broker.app.get(ConnectionsRepository).delete(upper, {
+      action: 'connection.delete',
+      targetType: 'connection',
+      targetId: target.id,
+      actorKeyId: 'bootstrap',
+      requestId: 'canonical-ids-spec',
+      statusCode: 204,
+    });
     expect(deleted).toMatchObject({ found: true, refreshToken: expect.any(String) });
   });
 

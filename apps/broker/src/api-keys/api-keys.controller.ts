@@ -8,6 +8,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { AuditContext } from '../audit/audit-recorder.js';
+import { Audited } from '../audit/audited.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { UUIDParamDto } from '../validation/uuid-param.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
@@ -27,8 +29,8 @@ export class ApiKeysController {
     description: 'The new key; store `key` now, it is never shown again',
   })
   @ApiBadRequestResponse({ description: 'Invalid name, scopes or connection ids; nothing was stored' })
-  createApiKey(@Body() dto: ApiKeyCreateDto): Promise<ApiKeyCreatedDto> {
-    return this.apiKeys.create(dto);
+  createApiKey(@Body() dto: ApiKeyCreateDto, @Audited() audit: AuditContext): Promise<ApiKeyCreatedDto> {
+    return this.apiKeys.create(dto, audit);
   }
 
   @Get()
@@ -43,7 +45,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Revoke an API key; every replica rejects it within 2 seconds' })
   @ApiNoContentResponse({ description: 'Revoked (also when it already was)' })
   @ApiNotFoundResponse({ description: 'No API key has this id' })
-  revokeApiKey(@Param() { id }: UUIDParamDto): Promise<void> {
-    return this.apiKeys.revoke(id);
+  revokeApiKey(@Param() { id }: UUIDParamDto, @Audited() audit: AuditContext): Promise<void> {
+    return this.apiKeys.revoke(id, audit);
   }
 }

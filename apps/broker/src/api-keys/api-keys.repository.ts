@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type ApiKey, PrismaService } from '#libs/database';
+import { AuditRecorder, type AuditContext } from '../audit/audit-recorder.js';
 import { notifyOnCommit } from '../change-feed/notify-on-commit.js';
 
 /** An api_keys row as the API shows it: without the hash. */
@@ -21,10 +22,18 @@ export type RevokeOutcome = 'revoked' | 'already-revoked' | 'not-found';
 
 @Injectable()
 export class ApiKeysRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditRecorder,
+  ) {}
 
-  create(data: NewApiKey): Promise<ApiKeyRecord> {
-    return this.prisma.apiKey.create({ data, omit: { keyHash: true } });
+  /** The key and its audit record in one transaction: neither exists without the other. */
+  create(data: NewApiKey, audit: AuditContext): Promise<ApiKeyRecord> {
+    return this.prisma.$transaction(async (tx) => {
+      const row = await tx.apiKey.create({ data, omit: { keyHash: true } });
+      await this.audit.record(tx, { ...audit, targetId: row.id });
+      return row;
+    });
   }
 
   list(): Promise<ApiKeyRecord[]> {
@@ -44,9 +53,10 @@ export class ApiKeysRepository {
 
   /**
    * Sets revokedAt once (a second revoke keeps the first time) and queues the change notice in the
-   * same transaction: every replica hears of the revocation exactly when it has committed.
+   * same transaction: every replica hears of the revocation exactly when it has committed. The
+   * audit record commits with it; a repeated revoke succeeds too and is recorded as well.
    */
-  revoke(id: string): Promise<RevokeOutcome> {
+  revoke(id: string, audit: AuditContext): Promise<RevokeOutcome> {
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.apiKey.updateMany({
         where: { id, revokedAt: null },
@@ -54,9 +64,12 @@ export class ApiKeysRepository {
       });
       if (count === 1) {
         await notifyOnCommit(tx, 'api_key', id);
+        await this.audit.record(tx, audit);
         return 'revoked';
       }
-      return (await tx.apiKey.count({ where: { id } })) ? 'already-revoked' : 'not-found';
+      if (!(await tx.apiKey.count({ where: { id } }))) return 'not-found';
+      await this.audit.record(tx, audit);
+      return 'already-revoked';
     });
   }
 }

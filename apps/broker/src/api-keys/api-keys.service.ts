@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { API_KEY_PREFIX, generateApiKey, hashApiKey } from '#libs/crypto';
+import type { AuditContext } from '../audit/audit-recorder.js';
 import { ChangeFeed } from '../change-feed/change-feed.service.js';
 import { NotFoundError, ValidationFailedError } from '../problems/domain-error.js';
 import { type ApiKeyRecord, ApiKeysRepository } from './api-keys.repository.js';
@@ -38,7 +39,7 @@ export class ApiKeysService {
   ) {}
 
   /** The key exists only in this response; the table keeps its SHA-256 and a short display prefix. */
-  async create(dto: ApiKeyCreateDto): Promise<ApiKeyCreatedDto> {
+  async create(dto: ApiKeyCreateDto, audit: AuditContext): Promise<ApiKeyCreatedDto> {
     if (dto.scopes.includes('admin') && dto.connectionIds) {
       // An admin key could create an unlimited key for itself, so a connection limit would be a false promise.
       throw new ValidationFailedError([
@@ -46,14 +47,17 @@ export class ApiKeysService {
       ]);
     }
     const key = generateApiKey();
-    const row = await this.apiKeys.create({
-      id: randomUUID(),
-      name: dto.name,
-      scopes: dto.scopes,
-      connectionIds: dto.connectionIds ?? [],
-      keyHash: hashApiKey(key),
-      keyPrefix: keyPrefixOf(key),
-    });
+    const row = await this.apiKeys.create(
+      {
+        id: randomUUID(),
+        name: dto.name,
+        scopes: dto.scopes,
+        connectionIds: dto.connectionIds ?? [],
+        keyHash: hashApiKey(key),
+        keyPrefix: keyPrefixOf(key),
+      },
+      audit,
+    );
     return Object.assign(toResponse(row), { key });
   }
 
@@ -62,8 +66,8 @@ export class ApiKeysService {
   }
 
   /** Idempotent: revoking a revoked key succeeds and keeps the first revocation time. */
-  async revoke(id: string): Promise<void> {
-    const outcome = await this.apiKeys.revoke(id);
+  async revoke(id: string, audit: AuditContext): Promise<void> {
+    const outcome = await this.apiKeys.revoke(id, audit);
     if (outcome === 'not-found') throw new NotFoundError(`There is no API key with id ${id}.`);
     // Other replicas hear it from Postgres; this one drops the key before answering, so the very next request fails.
     if (outcome === 'revoked') this.changeFeed.deliverLocally('api_key', id);

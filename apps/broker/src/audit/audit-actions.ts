@@ -5,19 +5,22 @@ export interface AdminAction {
   targetId: string | null;
 }
 
-type TargetSource = 'path' | 'response' | 'none';
+type TargetSource = 'path' | 'created' | 'none';
 
 interface AuditedRoute {
   action: string;
   targetType: 'connection' | 'api_key';
-  /** Where the target id is: the `:id` path parameter, the created resource's `id`, or nowhere yet. */
+  /**
+   * Where the target id is: the `:id` path parameter; the resource the change creates, which only
+   * the change knows (it names it when it records, see AuditRecorder); or nowhere yet.
+   */
   target: TargetSource;
 }
 
 /**
  * Names for the admin routes that change something. A mutating admin route missing here is still
- * audited, under a name made of its method and path (see describeAdminAction), so a new route can
- * never slip past the trail; add it here to give it a proper name.
+ * audited, under a name made of its method and path (see describeAdminAction); add it here to give
+ * it a proper name. That every such route is audited at all is checked at start-up (AuditedRoutes).
  */
 const ROUTES: Record<string, AuditedRoute> = {
   'POST /v1/connections/oauth': {
@@ -28,7 +31,7 @@ const ROUTES: Record<string, AuditedRoute> = {
   'POST /v1/connections/pat': {
     action: 'connection.create_pat',
     targetType: 'connection',
-    target: 'response',
+    target: 'created',
   },
   'PATCH /v1/connections/:id': { action: 'connection.relabel', targetType: 'connection', target: 'path' },
   'DELETE /v1/connections/:id': { action: 'connection.delete', targetType: 'connection', target: 'path' },
@@ -37,11 +40,9 @@ const ROUTES: Record<string, AuditedRoute> = {
     targetType: 'connection',
     target: 'path',
   },
-  'POST /v1/api-keys': { action: 'api_key.create', targetType: 'api_key', target: 'response' },
+  'POST /v1/api-keys': { action: 'api_key.create', targetType: 'api_key', target: 'created' },
   'DELETE /v1/api-keys/:id': { action: 'api_key.revoke', targetType: 'api_key', target: 'path' },
 };
-
-export const MUTATING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -53,21 +54,16 @@ function idOrNull(value: unknown): string | null {
   return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null;
 }
 
+/** What a request on this route does; `targetId` is null until a change that creates its target names it. */
 export function describeAdminAction(
   method: string,
   routePath: string,
   params: Readonly<Record<string, unknown>>,
-  responseBody: unknown,
 ): AdminAction {
   const route = ROUTES[`${method} ${routePath}`];
   if (!route) {
     return { action: `${method} ${routePath}`, targetType: null, targetId: idOrNull(params.id) };
   }
-  const targetId =
-    route.target === 'path'
-      ? idOrNull(params.id)
-      : route.target === 'response'
-        ? idOrNull((responseBody as { id?: unknown } | null | undefined)?.id)
-        : null;
+  const targetId = route.target === 'path' ? idOrNull(params.id) : null;
   return { action: route.action, targetType: route.targetType, targetId };
 }

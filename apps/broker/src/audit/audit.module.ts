@@ -1,13 +1,19 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { AuditController } from './audit.controller.js';
-import { AuditInterceptor } from './audit.interceptor.js';
+import { AuditRecorder } from './audit-recorder.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
+import { AuditedRoutes } from './audited-routes.js';
 
-/** The audit trail: written by a global interceptor on mutating admin routes, read at /v1/audit-events. */
+/**
+ * The audit trail: written by the repositories of admin changes, in their transactions
+ * (AuditRecorder, exported for them), read at /v1/audit-events.
+ */
 @Module({
+  imports: [DiscoveryModule],
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [AuditRecorder, AuditRepository, AuditService, AuditedRoutes],
+  exports: [AuditRecorder],
 })
 export class AuditModule {}

@@ -1,13 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type AuditEvent, PrismaService } from '#libs/database';
-import type { AdminAction } from './audit-actions.js';
-
-export interface AuditRecord extends AdminAction {
-  actorKeyId: string;
-  requestId: string;
-  statusCode: number;
-}
 
 export interface AuditFilter {
   targetId?: string;
@@ -17,13 +9,10 @@ export interface AuditFilter {
   before?: bigint;
 }
 
+/** Reads the trail; it is written by AuditRecorder, inside the transactions of the changes. */
 @Injectable()
 export class AuditRepository {
   constructor(private readonly prisma: PrismaService) {}
-
-  async record(entry: AuditRecord): Promise<void> {
-    await this.prisma.auditEvent.create({ data: { id: randomUUID(), ...entry } });
-  }
 
   /** Keyset paging on `seq`, newest first: stable while new events arrive, no OFFSET scans. */
   list({ targetId, action, limit, before }: AuditFilter): Promise<AuditEvent[]> {

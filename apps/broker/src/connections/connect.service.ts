@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { BrokerConfig } from '#libs/config';
 import { ConnectionStatus, ConnectionType } from '#libs/database';
+import type { AuditContext } from '../audit/audit-recorder.js';
 import {
   SipgateApiClient,
   SipgateOAuthClient,
@@ -51,6 +52,8 @@ export class ConnectService {
       refreshToken: tokens.refreshToken ?? null,
       refreshTokenExpiresAt: tokens.refreshExpiresIn ? new Date(now + tokens.refreshExpiresIn * 1000) : null,
       refreshDueAt: refreshDueAt(accessTokenExpiresAt, tokens.expiresIn, this.config.refresh.marginSeconds),
+      // The callback is the browser's, not an admin's: the start of the login was recorded.
+      audit: null,
     });
     this.announce(view.id, previousStatus);
     // The previous session of this user is replaced and would otherwise stay open at sipgate.
@@ -58,7 +61,12 @@ export class ConnectService {
     return view;
   }
 
-  async connectPat(tokenId: string, token: string, label: string | undefined): Promise<ConnectionView> {
+  async connectPat(
+    tokenId: string,
+    token: string,
+    label: string | undefined,
+    audit: AuditContext,
+  ): Promise<ConnectionView> {
     const secret = `${tokenId}:${token}`;
     const user = await this.api
       .userinfo(`Basic ${Buffer.from(secret).toString('base64')}`)
@@ -84,6 +92,7 @@ export class ConnectService {
       refreshToken: null,
       refreshTokenExpiresAt: null,
       refreshDueAt: null,
+      audit,
     });
     this.announce(view.id, previousStatus);
     return view;

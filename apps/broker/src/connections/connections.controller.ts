@@ -7,6 +7,8 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import type { AuditContext } from '../audit/audit-recorder.js';
+import { Audited } from '../audit/audited.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ConnectService } from './connect.service.js';
 import type { ConnectionView } from './connection.types.js';
@@ -34,8 +36,11 @@ export class ConnectionsController {
   })
   @ApiCreatedResponse({ type: ConnectionResponseDto })
   @ApiUnprocessableEntityResponse({ description: 'sipgate rejected the PAT; nothing was stored' })
-  createPatConnection(@Body() body: PatConnectionCreateDto): Promise<ConnectionView> {
-    return this.connect.connectPat(body.tokenId, body.token, body.label);
+  createPatConnection(
+    @Body() body: PatConnectionCreateDto,
+    @Audited() audit: AuditContext,
+  ): Promise<ConnectionView> {
+    return this.connect.connectPat(body.tokenId, body.token, body.label, audit);
   }
 
   @Get()
@@ -58,15 +63,16 @@ export class ConnectionsController {
   relabelConnection(
     @Param() { id }: UUIDParamDto,
     @Body() { label }: ConnectionRelabelDto,
+    @Audited() audit: AuditContext,
   ): Promise<ConnectionView> {
-    return this.connections.relabel(id, label ?? null);
+    return this.connections.relabel(id, label ?? null, audit);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Disconnect: erase the secrets and log the session out at sipgate (best effort)' })
   @ApiNoContentResponse()
-  deleteConnection(@Param() { id }: UUIDParamDto): Promise<void> {
-    return this.connections.disconnect(id);
+  deleteConnection(@Param() { id }: UUIDParamDto, @Audited() audit: AuditContext): Promise<void> {
+    return this.connections.disconnect(id, audit);
   }
 }

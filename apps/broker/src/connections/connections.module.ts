@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { ChangeFeedModule } from '../change-feed/change-feed.module.js';
 import { ConnectService } from './connect.service.js';
 import { ConnectionChangeRecorder } from './connection-change-recorder.js';
@@ -19,7 +20,7 @@ const PROVIDERS = [
 ];
 
 @Module({
-  imports: [ChangeFeedModule],
+  imports: [ChangeFeedModule, AuditModule],
   controllers: [ConnectionsController],
   providers: PROVIDERS,
   exports: PROVIDERS,

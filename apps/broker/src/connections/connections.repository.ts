@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type Connection, ConnectionStatus, ConnectionType, Prisma, PrismaService } from '#libs/database';
+import { AuditRecorder, type AuditContext } from '../audit/audit-recorder.js';
 import { ConnectionChangeRecorder } from './connection-change-recorder.js';
 import type { ConnectionSnapshot } from './connection-events.js';
 import { ConnectionSecrets } from './connection-secrets.js';
@@ -22,6 +23,8 @@ export interface ConnectInput extends SipgateIdentity {
   refreshToken: string | null;
   refreshTokenExpiresAt: Date | null;
   refreshDueAt: Date | null;
+  /** The admin request that connects, recorded in the same transaction; null for the OAuth callback. */
+  audit: AuditContext | null;
 }
 
 export interface ConnectResult {
@@ -47,6 +50,7 @@ export class ConnectionsRepository {
     private readonly prisma: PrismaService,
     private readonly secrets: ConnectionSecrets,
     private readonly changes: ConnectionChangeRecorder,
+    private readonly audit: AuditRecorder,
   ) {}
 
   findView(id: string): Promise<ConnectionView | null> {
@@ -69,28 +73,37 @@ export class ConnectionsRepository {
     });
   }
 
-  async relabel(id: string, label: string | null): Promise<ConnectionView | null> {
-    const { count } = await this.prisma.connection.updateMany({ where: { id }, data: { label } });
-    return count ? this.findView(id) : null;
+  /** The new label and its audit record in one transaction. */
+  relabel(id: string, label: string | null, audit: AuditContext): Promise<ConnectionView | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const [view] = await tx.connection.updateManyAndReturn({
+        where: { id },
+        data: { label },
+        select: CONNECTION_VIEW_FIELDS,
+      });
+      if (view) await this.audit.record(tx, audit);
+      return view ?? null;
+    });
   }
 
   /**
-   * Deletes the row (and with it every secret), recording `connection.disconnected` in the same
-   * transaction; returns the refresh token for a best-effort logout and what the connection was.
-   * Secrets are opened under the id Postgres returns, never the caller's spelling of it: Postgres
-   * matches a uuid in any letter case, the associated data only the one it was sealed with.
+   * Deletes the row (and with it every secret), recording `connection.disconnected` and the audit
+   * record in the same transaction; returns the refresh token for a best-effort logout and what the
+   * connection was. Secrets are opened under the id Postgres returns, never the caller's spelling of
+   * it: Postgres matches a uuid in any letter case, the associated data only the one it was sealed with.
    */
   async delete(
     id: string,
+    audit: AuditContext,
   ): Promise<{ found: boolean; refreshToken: string | null; snapshot?: ConnectionSnapshot }> {
-    const [row] = await this.changes.writeAndRecord(
-      this.prisma,
-      'connection.disconnected',
-      (db) => db.$queryRaw<(Pick<Connection, 'refreshTokenCiphertext'> & ConnectionSnapshot)[]>`
+    const [row] = await this.changes.writeAndRecord(this.prisma, 'connection.disconnected', async (db) => {
+      const deleted = await db.$queryRaw<(Pick<Connection, 'refreshTokenCiphertext'> & ConnectionSnapshot)[]>`
         DELETE FROM connections WHERE id = ${id}::uuid
         RETURNING id, refresh_token_ciphertext AS "refreshTokenCiphertext", status, label,
-                  sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId"`,
-    );
+                  sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId"`;
+      if (deleted.length) await this.audit.record(db, audit);
+      return deleted;
+    });
     if (!row) return { found: false, refreshToken: null };
     const { refreshTokenCiphertext: sealed, ...snapshot } = row;
     return {
@@ -145,7 +158,7 @@ export class ConnectionsRepository {
     }
   }
 
-  private connectOnce(input: ConnectInput): Promise<ConnectResult> {
+  private connectOnce({ audit, ...input }: ConnectInput): Promise<ConnectResult> {
     return this.prisma.$transaction(async (tx) => {
       const [existing] = await tx.$queryRaw<Pick<Connection, 'id' | 'refreshTokenCiphertext' | 'status'>[]>`
         SELECT id, status, refresh_token_ciphertext AS "refreshTokenCiphertext" FROM connections
@@ -153,6 +166,7 @@ export class ConnectionsRepository {
           AND type = ${input.type}::"ConnectionType"
         FOR UPDATE`;
       const id = existing?.id ?? randomUUID();
+      if (audit) await this.audit.record(tx, { ...audit, targetId: id });
       const data = {
         status: ConnectionStatus.active,
         scopes: input.scopes,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditContext } from '../audit/audit-recorder.js';
 import { decodeCursor, encodeCursor } from './connection-cursor.js';
 import { ConnectionEvents } from './connection-events.js';
 import { ConnectionNotFoundError } from './connection.errors.js';
@@ -29,13 +30,13 @@ export class ConnectionsService {
     return (await this.connections.findView(id)) ?? notFound(id);
   }
 
-  async relabel(id: string, label: string | null): Promise<ConnectionView> {
-    return (await this.connections.relabel(id, label)) ?? notFound(id);
+  async relabel(id: string, label: string | null, audit: AuditContext): Promise<ConnectionView> {
+    return (await this.connections.relabel(id, label, audit)) ?? notFound(id);
   }
 
   /** Erases the row and its secrets first, then ends the sipgate session (best effort). */
-  async disconnect(id: string): Promise<void> {
-    const { found, refreshToken, snapshot } = await this.connections.delete(id);
+  async disconnect(id: string, audit: AuditContext): Promise<void> {
+    const { found, refreshToken, snapshot } = await this.connections.delete(id, audit);
     if (!found) notFound(id);
     this.events.emit('connection.disconnected', id, undefined, snapshot);
     if (refreshToken) this.connect.logoutQuietly(id, refreshToken);

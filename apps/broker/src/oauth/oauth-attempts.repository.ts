@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SecretCipher } from '#libs/crypto';
 import { PrismaService } from '#libs/database';
+import { AuditRecorder, type AuditContext } from '../audit/audit-recorder.js';
 
 export interface OAuthAttemptInput {
   state: string;
@@ -28,19 +29,24 @@ export class OAuthAttemptsRepository {
   constructor(
     private readonly prisma: PrismaService,
     private readonly cipher: SecretCipher,
+    private readonly audit: AuditRecorder,
   ) {}
 
-  async create(input: OAuthAttemptInput): Promise<void> {
+  /** The admin's start of a login and its audit record in one transaction. */
+  async create(input: OAuthAttemptInput, audit: AuditContext): Promise<void> {
     const id = randomUUID();
-    await this.prisma.oAuthAttempt.create({
-      data: {
-        id,
-        stateHash: stateHash(input.state),
-        codeVerifierCiphertext: this.cipher.encrypt(input.codeVerifier, verifierAad(id)),
-        label: input.label ?? null,
-        scopes: input.scopes,
-        expiresAt: input.expiresAt,
-      },
+    await this.prisma.$transaction(async (tx) => {
+      await tx.oAuthAttempt.create({
+        data: {
+          id,
+          stateHash: stateHash(input.state),
+          codeVerifierCiphertext: this.cipher.encrypt(input.codeVerifier, verifierAad(id)),
+          label: input.label ?? null,
+          scopes: input.scopes,
+          expiresAt: input.expiresAt,
+        },
+      });
+      await this.audit.record(tx, audit);
     });
   }
 

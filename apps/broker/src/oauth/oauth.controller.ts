@@ -8,6 +8,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import type { AuditContext } from '../audit/audit-recorder.js';
+import { Audited } from '../audit/audited.decorator.js';
 import { Public } from '../auth/public.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import {
@@ -30,8 +32,11 @@ export class OAuthController {
   @RequireScope('admin')
   @ApiOperation({ summary: 'Start connecting a sipgate account with OAuth2: returns the sipgate login URL' })
   @ApiCreatedResponse({ type: OAuthStartResponseDto })
-  startOAuthConnection(@Body() body: OAuthConnectionCreateDto): Promise<OAuthStartResponseDto> {
-    return this.oauth.start(body.label, body.scopes);
+  startOAuthConnection(
+    @Body() body: OAuthConnectionCreateDto,
+    @Audited() audit: AuditContext,
+  ): Promise<OAuthStartResponseDto> {
+    return this.oauth.start(body.label, body.scopes, audit);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BrokerConfig } from '#libs/config';
 import { generateOAuthState, generatePkcePair } from '#libs/crypto';
+import type { AuditContext } from '../audit/audit-recorder.js';
 import {
   SipgateGrantError,
   SipgateOAuthClient,
@@ -35,12 +36,16 @@ export class OAuthService {
   async start(
     label: string | undefined,
     scopes: string[] | undefined,
+    audit: AuditContext,
   ): Promise<{ authorizationUrl: string; expiresAt: Date }> {
     const state = generateOAuthState();
     const pkce = generatePkcePair();
     const expiresAt = new Date(Date.now() + ATTEMPT_TTL_MS);
     const requested = scopes?.length ? scopes : this.config.sipgate.defaultScopes;
-    await this.attempts.create({ state, codeVerifier: pkce.verifier, label, scopes: requested, expiresAt });
+    await this.attempts.create(
+      { state, codeVerifier: pkce.verifier, label, scopes: requested, expiresAt },
+      audit,
+    );
     const authorizationUrl = this.oauth.authorizationUrl({
       redirectUri: this.config.http.oauthRedirectUri,
       scopes: requested,

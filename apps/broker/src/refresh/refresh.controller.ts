@@ -1,5 +1,7 @@
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuditContext } from '../audit/audit-recorder.js';
+import { Audited } from '../audit/audited.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import type { ConnectionView } from '../connections/connection.types.js';
 import { ConnectionsService } from '../connections/connections.service.js';
@@ -20,8 +22,11 @@ export class RefreshController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Refresh the access token now (OAuth connections)' })
   @ApiOkResponse({ type: ConnectionResponseDto })
-  async refreshConnection(@Param() { id }: UUIDParamDto): Promise<ConnectionView> {
-    await this.refresher.refresh(id);
+  async refreshConnection(
+    @Param() { id }: UUIDParamDto,
+    @Audited() audit: AuditContext,
+  ): Promise<ConnectionView> {
+    await this.refresher.refreshForAdmin(id, audit);
     return this.connections.get(id);
   }
 }

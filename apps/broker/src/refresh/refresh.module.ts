@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { ConnectionsModule } from '../connections/connections.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { OAuthModule } from '../oauth/oauth.module.js';
@@ -9,7 +10,7 @@ import { RefreshRepository } from './refresh.repository.js';
 import { TokenRefresher } from './token-refresher.service.js';
 
 @Module({
-  imports: [ConnectionsModule, MetricsModule, OAuthModule],
+  imports: [ConnectionsModule, MetricsModule, OAuthModule, AuditModule],
   controllers: [RefreshController],
   providers: [RefreshRepository, TokenRefresher, RefreshPump, RefreshScheduler],
   exports: [TokenRefresher],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConnectionStatus, type Prisma, PrismaService } from '#libs/database';
 import type { TokenSet } from '#libs/sipgate';
+import { AuditRecorder, type AuditContext } from '../audit/audit-recorder.js';
 import { ConnectionChangeRecorder, SNAPSHOT_FIELDS } from '../connections/connection-change-recorder.js';
 import type { ConnectionSnapshot } from '../connections/connection-events.js';
 import { ConnectionSecrets } from '../connections/connection-secrets.js';
@@ -59,7 +60,16 @@ export class RefreshRepository {
     private readonly prisma: PrismaService,
     private readonly secrets: ConnectionSecrets,
     private readonly changes: ConnectionChangeRecorder,
+    private readonly audit: AuditRecorder,
   ) {}
+
+  /** Records an admin's "refresh now" if the connection is one to refresh: refusals are not recorded. */
+  async recordRefreshRequest(connectionId: string, audit: AuditContext): Promise<void> {
+    const refreshable = await this.prisma.connection.count({
+      where: { id: connectionId, type: 'oauth', status: 'active', refreshTokenCiphertext: { not: null } },
+    });
+    if (refreshable) await this.audit.record(this.prisma, audit);
+  }
 
   /**
    * `ifVersion`: claim only if the row still holds that version (the caller found its token too old).

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { BrokerConfig } from '#libs/config';
 import { SipgateGrantError, SipgateOAuthClient, type TokenSet } from '#libs/sipgate';
+import type { AuditContext } from '../audit/audit-recorder.js';
 import { InjectConfig } from '../config/config.module.js';
 import {
   ConnectionNotFoundError,
@@ -61,6 +62,18 @@ export class TokenRefresher implements OnApplicationShutdown {
       this.inFlight.set(connectionId, pending);
     }
     return pending;
+  }
+
+  /**
+   * An admin's "refresh now", recorded in the audit trail before it starts. Unlike other admin
+   * changes the record cannot share the change's transaction: the refresh token is spent at sipgate
+   * before anything is written, and the write-back of the rotated tokens must never wait on or fail
+   * with another write (a lost write-back loses the only valid refresh token). Recorded first, a
+   * refresh whose record cannot be stored never starts.
+   */
+  async refreshForAdmin(connectionId: string, audit: AuditContext): Promise<UsableCredential> {
+    await this.refreshes.recordRefreshRequest(connectionId, audit);
+    return this.refresh(connectionId);
   }
 
   /** Refreshes a connection the scheduler has already leased; on-demand readers join this refresh. */

@@ -106,7 +106,8 @@ const metadataOf = <T>(key: string, target: object): T[] =>
 /**
  * What of Nest's pipeline the token route has, resolved once: its guards in Nest's order (global,
  * controller, route), its @Header values, the global exception filter. Start-up fails if the route
- * has something the fast path would otherwise skip silently.
+ * has something the fast path would otherwise skip silently (a pipe, interceptor or filter of its
+ * own, or any global interceptor).
  */
 function resolvePipeline(app: NestFastifyApplication) {
   for (const key of [PIPES_METADATA, INTERCEPTORS_METADATA, EXCEPTION_FILTERS_METADATA]) {
@@ -117,6 +118,9 @@ function resolvePipeline(app: NestFastifyApplication) {
   const config = app.get(ApplicationConfig);
   if (config.getGlobalRequestGuards().length || config.getGlobalRequestFilters().length) {
     throw new Error('token-read-fast-path.ts cannot run request-scoped global guards or filters');
+  }
+  if (config.getGlobalInterceptors().length || config.getGlobalRequestInterceptors().length) {
+    throw new Error('the application has global interceptors, which token-read-fast-path.ts does not apply');
   }
   const instance = <T>(enhancer: T | Type<T>): T =>
     typeof enhancer === 'function' ? app.get(enhancer, { strict: false }) : enhancer;
@@ -173,9 +177,9 @@ const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => value insta
  * 2. the route's guards run as Nest runs them (AuthGuard: 401/403, then the rate limit: 429);
  * 3. the route's @Header values are set and TokensController.getToken answers;
  * 4. an error goes to the global exception filter (problem+json), as it would in Nest.
- * Skipped: Nest middleware (none applies to this route; its request line is RequestLog's) and
- * global interceptors (the audit trail records mutating admin requests, never this GET).
- * Route-level pipes, interceptors or filters make start-up fail rather than being skipped.
+ * Skipped: Nest middleware (none applies to this route; its request line is RequestLog's).
+ * Global interceptors (there are none: the audit trail is written by the changes themselves) and
+ * route-level pipes, interceptors or filters make start-up fail rather than being skipped.
  *
  * A cached key and a cached token are answered without a single promise: each promise and its
  * microtask cost more than the lookups they wait for. The JSON of a token is encoded once and

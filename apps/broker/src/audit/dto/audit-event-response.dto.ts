@@ -4,7 +4,7 @@ export class AuditEventResponseDto {
   @ApiProperty({ format: 'uuid', description: 'Id of the audit event' })
   id!: string;
 
-  @ApiProperty({ format: 'date-time', description: 'When the request was answered' })
+  @ApiProperty({ format: 'date-time', description: 'When the change was made' })
   occurredAt!: string;
 
   @ApiProperty({
@@ -27,7 +27,7 @@ export class AuditEventResponseDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'The connection or API key acted on; null when none was created (a failed create)',
+    description: 'The connection or API key acted on; null when there is none yet (starting an OAuth login)',
     example: '6f1c2b9e-8d4a-4e7b-b3a1-0c9d8e7f6a5b',
   })
   targetId!: string | null;
@@ -36,7 +36,8 @@ export class AuditEventResponseDto {
   requestId!: string;
 
   @ApiProperty({
-    description: 'The HTTP status the request was answered with (only successful requests are recorded)',
+    description:
+      'The HTTP status the request answers with when its change succeeds (only changes that were made are recorded)',
     example: 204,
   })
   statusCode!: number;
