@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { ConnectionCountsRepository } from '../../apps/broker/src/metrics/connection-counts.repository.js';
+import { CONNECTION_COUNTS_MAX_AGE_MS } from '../../apps/broker/src/metrics/state-gauges.js';
 import { RefreshPump } from '../../apps/broker/src/refresh/refresh-pump.js';
 import { TOKEN_READ_OUTCOMES } from '../../apps/broker/src/metrics/token-read-metrics.js';
 import { connectOAuth, readToken, storedRefreshToken } from '../support/connect-flow.js';
@@ -18,6 +20,11 @@ describe('GET /metrics', () => {
     const response = await broker.app.inject({ url: '/metrics' });
     expect(response.statusCode).toBe(200);
     return parsePrometheusText(response.body);
+  };
+  /** A scrape whose connection counts were read after everything the test did before it. */
+  const freshScrape = async (): Promise<Sample[]> => {
+    await sleep(CONNECTION_COUNTS_MAX_AGE_MS);
+    return scrape();
   };
 
   /** Runs one tick of the background refresher (off in tests) on a connection made due `secondsAgo`. */
@@ -82,7 +89,7 @@ describe('GET /metrics', () => {
     ]);
     expect((await readToken(broker, revoked.id, 60)).statusCode).toBe(409);
 
-    const after = await scrape();
+    const after = await freshScrape();
     expect(delta(after, 'broker_token_reads_total', { outcome: 'db' })).toBeGreaterThanOrEqual(1);
     expect(delta(after, 'broker_token_reads_total', { outcome: 'cache_hit' })).toBeGreaterThanOrEqual(1);
     expect(delta(after, 'broker_token_reads_total', { outcome: 'not_found' })).toBe(1);
@@ -154,12 +161,12 @@ describe('GET /metrics', () => {
       .spyOn(counts, 'countByTypeAndStatus')
       .mockRejectedValue(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
     try {
-      const samples = await scrape();
+      const samples = await freshScrape();
       expect(samples.some((s) => s.name === 'broker_connections')).toBe(false);
       expect(samples.some((s) => s.name === 'broker_token_reads_total')).toBe(true);
     } finally {
       failing.mockRestore();
     }
-    expect((await scrape()).some((s) => s.name === 'broker_connections')).toBe(true);
+    expect((await freshScrape()).some((s) => s.name === 'broker_connections')).toBe(true);
   });
 });

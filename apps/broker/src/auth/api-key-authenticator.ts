@@ -5,9 +5,15 @@ import { hashApiKey } from '#libs/crypto';
 import { type ApiKeyGrant, ApiKeysRepository } from '../api-keys/api-keys.repository.js';
 import { ChangeFeed } from '../change-feed/change-feed.service.js';
 import { InjectConfig } from '../config/config.module.js';
-import { AuthenticationUnavailableError, UnauthorizedError } from '../problems/auth-errors.js';
+import {
+  AuthenticationBusyError,
+  AuthenticationUnavailableError,
+  UnauthorizedError,
+} from '../problems/auth-errors.js';
+import { KeyLookupGate } from './key-lookup-gate.js';
 import { BOOTSTRAP_PRINCIPAL, type Principal, SCOPES, type Scope } from './principal.js';
 import { PrincipalCache } from './principal-cache.js';
+import { RejectedKeys } from './rejected-keys.js';
 
 /**
  * How long a looked-up key is trusted without asking Postgres again. Revocations normally arrive
@@ -16,8 +22,16 @@ import { PrincipalCache } from './principal-cache.js';
  * At 1 s, the hot path costs one indexed lookup per key per second per replica, not one per request.
  */
 export const KEY_CACHE_TTL_MS = 1_000;
-/** Bounds the memory a flood of made-up keys can take (each one is cached as unknown). */
+/** Valid keys cached at once: far more than a deployment has, and only keys Postgres knows count. */
 export const KEY_CACHE_MAX_ENTRIES = 10_000;
+/**
+ * How long "unknown or revoked" is trusted: as long as a valid answer (see RejectedKeys for why
+ * nothing needs to cut it short), and long enough that a client retrying a bad key in a loop costs
+ * one lookup a second.
+ */
+export const REJECTED_KEY_TTL_MS = 1_000;
+/** Bounds the memory a flood of made-up keys can take; they only ever displace each other. */
+export const REJECTED_KEYS_MAX_ENTRIES = 10_000;
 
 function toPrincipal(grant: ApiKeyGrant): Principal | null {
   if (grant.revokedAt) return null;
@@ -35,7 +49,12 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
   private readonly logger = new Logger(ApiKeyAuthenticator.name);
   private readonly adminKeyHash: Buffer;
   private readonly cache = new PrincipalCache(KEY_CACHE_TTL_MS, KEY_CACHE_MAX_ENTRIES);
-  /** Concurrent requests with the same uncached key share one lookup instead of stampeding Postgres. */
+  private readonly rejected = new RejectedKeys(REJECTED_KEY_TTL_MS, REJECTED_KEYS_MAX_ENTRIES);
+  private readonly gate = new KeyLookupGate();
+  /**
+   * Concurrent requests with the same uncached key share one lookup instead of stampeding Postgres.
+   * Bounded like the lookups themselves: a new key only gets an entry when the gate admits it.
+   */
   private readonly inFlight = new Map<string, Promise<Principal | null>>();
   private readonly unsubscribes: (() => void)[];
 
@@ -60,15 +79,18 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
 
   /**
    * The key's principal when the answer is at hand: the bootstrap key, or a key looked up less than
-   * KEY_CACHE_TTL_MS ago (a 401 if that answer was "unknown or revoked"). Undefined: only
-   * `authenticate` can tell. Lets the guard answer the hot path without a promise.
+   * KEY_CACHE_TTL_MS ago, or a 401 for a key found unknown or revoked less than REJECTED_KEY_TTL_MS
+   * ago. Undefined: only `authenticate` can tell. Lets the guard answer the hot path without a promise.
    */
   authenticateCached(key: string): Principal | undefined {
     const keyHash = hashApiKey(key);
     // Constant time: the bootstrap key is compared, not looked up, and must not leak through timing.
     if (timingSafeEqual(keyHash, this.adminKeyHash)) return BOOTSTRAP_PRINCIPAL;
-    const cached = this.cache.get(keyHash.toString('latin1'));
-    return cached?.fresh ? accepted(cached.principal) : undefined;
+    const cacheKey = keyHash.toString('latin1');
+    const cached = this.cache.get(cacheKey);
+    if (cached?.fresh) return cached.principal;
+    if (this.rejected.has(cacheKey)) throw rejection();
+    return undefined;
   }
 
   async authenticate(key: string): Promise<Principal> {
@@ -77,12 +99,15 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
     if (timingSafeEqual(keyHash, this.adminKeyHash)) return BOOTSTRAP_PRINCIPAL;
     const cacheKey = keyHash.toString('latin1');
     const cached = this.cache.get(cacheKey);
-    if (cached?.fresh) return accepted(cached.principal);
+    if (cached?.fresh) return cached.principal;
+    if (this.rejected.has(cacheKey)) throw rejection();
 
     const epoch = this.cache.epoch;
+    const lookup = this.lookup(cacheKey, keyHash, cached !== undefined);
+    if (!lookup) throw new AuthenticationBusyError();
     let principal: Principal | null;
     try {
-      principal = await this.lookup(cacheKey, keyHash);
+      principal = await lookup;
     } catch (error) {
       this.logger.warn(
         { err: error instanceof Error ? error.message : String(error) },
@@ -93,20 +118,39 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
       // view since the entry was read; keep the last answer, re-armed so that each request does not
       // wait for another failing lookup.
       this.cache.set(cacheKey, cached.principal, epoch);
-      return accepted(cached.principal);
+      return cached.principal;
     }
-    return accepted(principal);
+    if (!principal) throw rejection();
+    return principal;
   }
 
-  private lookup(cacheKey: string, keyHash: Buffer<ArrayBuffer>): Promise<Principal | null> {
+  /**
+   * One lookup per key at a time. A key accepted before (`known`) goes straight to Postgres: only
+   * real keys get into the PrincipalCache, so there are only so many of them, and revalidating
+   * one must never wait behind a flood. Every other key goes through the gate; undefined when
+   * the gate is full, and then nothing was asked.
+   */
+  private lookup(
+    cacheKey: string,
+    keyHash: Buffer<ArrayBuffer>,
+    known: boolean,
+  ): Promise<Principal | null> | undefined {
     const pending = this.inFlight.get(cacheKey);
     if (pending) return pending;
     const epoch = this.cache.epoch;
-    const lookup = this.apiKeys
-      .findByHash(keyHash)
+    const query = () => this.apiKeys.findByHash(keyHash);
+    const found = known ? query() : this.gate.tryRun(query);
+    if (!found) return undefined;
+    const lookup = found
       .then((grant) => {
         const principal = grant && toPrincipal(grant);
-        this.cache.set(cacheKey, principal, epoch);
+        if (principal) {
+          this.cache.set(cacheKey, principal, epoch);
+        } else {
+          // Dropped whatever the epoch: an outage must not bring back a key once found revoked.
+          this.cache.delete(cacheKey);
+          this.rejected.add(cacheKey);
+        }
         return principal;
       })
       .finally(() => {
@@ -123,7 +167,6 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
   }
 }
 
-function accepted(principal: Principal | null): Principal {
-  if (!principal) throw new UnauthorizedError('The API key is unknown or has been revoked.', 'invalid_token');
-  return principal;
+function rejection(): UnauthorizedError {
+  return new UnauthorizedError('The API key is unknown or has been revoked.', 'invalid_token');
 }

@@ -21,10 +21,11 @@ describe('PrincipalCache', () => {
     expect(cache.get('h1')).toEqual({ principal: principal('k1'), fresh: false });
   });
 
-  it('caches unknown keys too', () => {
+  it('forgets one key by its hash', () => {
     const cache = new PrincipalCache(1_000, 10);
-    cache.set('nope', null, cache.epoch);
-    expect(cache.get('nope')).toEqual({ principal: null, fresh: true });
+    cache.set('h1', principal('k1'), cache.epoch);
+    cache.delete('h1');
+    expect(cache.get('h1')).toBeUndefined();
   });
 
   it('forgets the entries of an invalidated key id, and only those', () => {

@@ -1,20 +1,21 @@
 import type { Principal } from './principal.js';
 
-/** A cached answer: the key's principal, or null for a key that is unknown or revoked. */
+/** A cached answer: the principal of a key Postgres knows (rejected keys live in RejectedKeys). */
 export interface CachedPrincipal {
-  principal: Principal | null;
+  principal: Principal;
   /** False once the TTL has passed: look the key up again, but the entry is kept as a fallback. */
   fresh: boolean;
 }
 
 interface Entry {
-  principal: Principal | null;
+  principal: Principal;
   expiresAt: number;
 }
 
 /**
- * API-key lookups by key hash, with a TTL and a size bound. Expired entries are kept (up to the bound)
- * so that a key already seen keeps working while Postgres is unreachable.
+ * Principals of keys found valid, by key hash, with a TTL and a size bound. Expired entries are kept
+ * (up to the bound) so that a key already seen keeps working while Postgres is unreachable. Only
+ * keys Postgres knows get in, so nothing a client makes up can take a valid key's place.
  *
  * `epoch` guards against a lookup racing an invalidation: a lookup that started before a revocation
  * may read the old row and finish after the invalidation ran; its result is only stored when no
@@ -43,7 +44,7 @@ export class PrincipalCache {
   }
 
   /** Stores a lookup result unless an invalidation happened after the lookup began (`epoch`). */
-  set(keyHash: string, principal: Principal | null, epoch: number): void {
+  set(keyHash: string, principal: Principal, epoch: number): void {
     if (epoch !== this.generation) return;
     this.entries.delete(keyHash); // re-inserted last: eviction takes the least recently refreshed entry
     if (this.entries.size >= this.maxEntries) {
@@ -53,11 +54,16 @@ export class PrincipalCache {
     this.entries.set(keyHash, { principal, expiresAt: Date.now() + this.ttlMs });
   }
 
+  /** Forgets one key, found revoked by a lookup: its stale entry must not serve during an outage. */
+  delete(keyHash: string): void {
+    this.entries.delete(keyHash);
+  }
+
   /** Forgets the key with this id (revoked or changed on some replica). */
   invalidateKey(keyId: string): void {
     this.generation++;
     for (const [hash, entry] of this.entries) {
-      if (entry.principal?.keyId === keyId) this.entries.delete(hash);
+      if (entry.principal.keyId === keyId) this.entries.delete(hash);
     }
   }
 

@@ -1,11 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { ConnectionStatus, ConnectionType, PrismaService } from '#libs/database';
+import { SharedAnswer } from '../caching/shared-answer.js';
 import { ChangeFeed } from '../change-feed/change-feed.service.js';
-import { ConnectionCountsRepository } from './connection-counts.repository.js';
+import { type ConnectionCount, ConnectionCountsRepository } from './connection-counts.repository.js';
 
 /** A scrape must answer even when Postgres hangs; Prometheus gives up after 10 s by default. */
 const COUNT_TIMEOUT_MS = 2_000;
+/**
+ * `/metrics` is unauthenticated: however many scrapers hit it at once, they share one count, and
+ * a count is reused for a second (Prometheus scrapes every 15 s or so, so no dashboard notices).
+ */
+export const CONNECTION_COUNTS_MAX_AGE_MS = 1_000;
 
 /**
  * Gauges read at scrape time rather than kept up to date: nothing on the request path pays for them.
@@ -14,13 +20,18 @@ const COUNT_TIMEOUT_MS = 2_000;
 export class StateGauges {
   private readonly logger = new Logger(StateGauges.name);
   private readonly connections: Gauge<'type' | 'status'>;
+  private readonly counts: SharedAnswer<ConnectionCount[]>;
 
   constructor(
     registry: Registry,
     prisma: PrismaService,
     feed: ChangeFeed,
-    private readonly counts: ConnectionCountsRepository,
+    counts: ConnectionCountsRepository,
   ) {
+    this.counts = new SharedAnswer(
+      () => withTimeout(counts.countByTypeAndStatus(), COUNT_TIMEOUT_MS),
+      CONNECTION_COUNTS_MAX_AGE_MS,
+    );
     const registers = [registry];
     this.connections = new Gauge({
       name: 'broker_connections',
@@ -71,7 +82,7 @@ export class StateGauges {
     const gauge = this.connections;
     let rows;
     try {
-      rows = await withTimeout(this.counts.countByTypeAndStatus(), COUNT_TIMEOUT_MS);
+      rows = await this.counts.get();
     } catch (error) {
       gauge.reset();
       this.logger.debug(

@@ -43,3 +43,19 @@ export class AuthenticationUnavailableError extends DomainError {
     this.headers['retry-after'] = '5';
   }
 }
+
+/**
+ * 503: a key that is not cached cannot be checked yet because too many lookups of unknown keys are
+ * already waiting (a flood of made-up keys, most likely). Not 401: the key may well be valid, and a
+ * consumer must not give up on it; retrying a second later finds a free turn once the flood ebbs.
+ */
+export class AuthenticationBusyError extends DomainError {
+  readonly status = 503;
+  readonly type = 'authentication-busy';
+  readonly title = 'Authentication temporarily unavailable';
+
+  constructor() {
+    super('Too many API keys are being checked right now; retry shortly.');
+    this.headers['retry-after'] = '1';
+  }
+}
