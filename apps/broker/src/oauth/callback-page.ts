@@ -1,3 +1,5 @@
+import type { ProblemPage } from '../problems/problem-page.js';
+
 /** The small page a browser lands on after logging in at sipgate. Every interpolated value is escaped. */
 const escape = (text: string) =>
   text.replace(
@@ -40,3 +42,9 @@ export function failedPage(title: string, detail: string): string {
     false,
   );
 }
+
+/** Every failure of the callback, as the browser that was sent there sees it. */
+export const CALLBACK_PROBLEM_PAGE: ProblemPage = {
+  render: (problem) => failedPage(problem.title, problem.detail),
+  headers: {},
+};
