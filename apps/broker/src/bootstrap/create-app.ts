@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import type { BrokerConfig } from '#libs/config';
 import { AppModule } from '../app.module.js';
 import { createTokenReadFastPath } from '../tokens/token-read-fast-path.js';
+import { securityHeaders } from './security-headers.js';
 import { setupSwagger } from './swagger.js';
 
 /** Bodies are small JSON documents; anything larger is refused before it is parsed. */
@@ -29,14 +30,16 @@ export async function createBrokerApp(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  // Fastify runs onRequest hooks in the order they were added. These two come before Nest's
+  // Fastify runs onRequest hooks in the order they were added. These come before Nest's
   // middleware (middie is registered by NestFactory.create), so every response carries the request
-  // id, and token reads are answered without going through middleware (see token-read-fast-path.ts).
+  // id and the security headers, and token reads are answered without going through middleware
+  // (see token-read-fast-path.ts).
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
   });
+  fastify.addHook('onRequest', securityHeaders);
   const tokenReads = createTokenReadFastPath();
   fastify.addHook('onRequest', tokenReads.hook);
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -20,7 +20,7 @@ import {
 import { ConnectionResponseDto } from '../connections/dto/connection-response.dto.js';
 import type { ConnectionView } from '../connections/connection.types.js';
 import { ServesProblemPage, wantsJson } from '../problems/problem-page.js';
-import { CALLBACK_PROBLEM_PAGE, connectedPage } from './callback-page.js';
+import { CALLBACK_PAGE_HEADERS, CALLBACK_PROBLEM_PAGE, connectedPage } from './callback-page.js';
 import { OAuthService } from './oauth.service.js';
 
 @ApiTags('connections')
@@ -57,7 +57,7 @@ export class OAuthController {
       'sipgate did not confirm whose account it is; its new session was logged out, nothing stored',
   })
   @ApiServiceUnavailableResponse({
-    description: 'sipgate could not be reached; a session it opened was logged out, nothing stored',
+    description: 'sipgate could not be reached; any session it opened was logged out, nothing stored',
   })
   async oauthCallback(
     @Query() query: OAuthCallbackQueryDto,
@@ -66,7 +66,7 @@ export class OAuthController {
   ): Promise<ConnectionView | string> {
     const connection = await this.oauth.complete(query);
     if (wantsJson(accept)) return connection;
-    void reply.type('text/html; charset=utf-8');
+    void reply.type('text/html; charset=utf-8').headers(CALLBACK_PAGE_HEADERS);
     return connectedPage(connection);
   }
 }
