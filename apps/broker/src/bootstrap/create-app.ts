@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import type { BrokerConfig } from '#libs/config';
 import { AppModule } from '../app.module.js';
 import { createTokenReadFastPath } from '../tokens/token-read-fast-path.js';
-import { securityHeaders } from './security-headers.js';
+import { securityHeadersFor } from './security-headers.js';
 import { setupSwagger } from './swagger.js';
 
 /** Bodies are small JSON documents; anything larger is refused before it is parsed. */
@@ -36,10 +36,9 @@ export async function createBrokerApp(
   // (see token-read-fast-path.ts).
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
+    void reply.header('x-request-id', request.id).headers(securityHeadersFor(request.url));
     done();
   });
-  fastify.addHook('onRequest', securityHeaders);
   const tokenReads = createTokenReadFastPath();
   fastify.addHook('onRequest', tokenReads.hook);
   const app = await NestFactory.create<NestFastifyApplication>(

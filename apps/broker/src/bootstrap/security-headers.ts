@@ -1,5 +1,3 @@
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-
 /**
  * A Content-Security-Policy that allows nothing but `sources`: no other origin, no framing (the
  * admin pages must not be clickjacked), no `<base>` and no form posts anywhere.
@@ -39,11 +37,10 @@ const SWAGGER_UI_HEADERS = { ...common, 'content-security-policy': SWAGGER_UI_PO
 const SWAGGER_UI_PATH = /^\/docs(\/|\?|$)/;
 
 /**
- * Every response, JSON ones included (a browser may be pointed at any URL), gets a policy that
- * lets it render nothing; Swagger UI gets what it needs, and an HTML page of a route sets its own
- * policy over this one (see callback-page.ts).
+ * The headers of every response, JSON ones included (a browser may be pointed at any URL): a
+ * policy that lets it render nothing, except that Swagger UI gets what it needs; an HTML page of a
+ * route sets its own policy over this one (see callback-page.ts).
  */
-export function securityHeaders(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-  void reply.headers(SWAGGER_UI_PATH.test(request.url) ? SWAGGER_UI_HEADERS : API_HEADERS);
-  done();
+export function securityHeadersFor(url: string): Readonly<Record<string, string>> {
+  return SWAGGER_UI_PATH.test(url) ? SWAGGER_UI_HEADERS : API_HEADERS;
 }
