@@ -5,6 +5,13 @@ import { freePort } from '#libs/testing';
 import { startSandboxedBroker, TEST_CLIENT, type SandboxedBroker } from '../support/sandboxed-broker.js';
 import { type Chromium, launchChromium, withScreenshots } from './chromium.js';
 
+/** The browser globals read in `evaluate` (evaluated in the page; the project has no DOM typings). */
+interface BrowserGlobals {
+  localStorage: Record<string, string>;
+  sessionStorage: Record<string, string>;
+  getComputedStyle(element: unknown): { color: string };
+}
+
 /** Opens an operation in Swagger UI and presses "Try it out". */
 async function tryOut(page: Page, operationId: string) {
   const operation = page.locator(`#operations-connections-${operationId}`);
@@ -50,9 +57,15 @@ describe('admin flow in the browser: Swagger UI → sipgate login → callback �
   });
 
   it('connects a sipgate account through Swagger UI and lists it', async () => {
+    // Chromium reports every resource, inline style or script a policy blocks on the console.
+    const violations: string[] = [];
+    browser.context.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
     await withScreenshots(browser, 'admin-connect', async (step) => {
       const docs = browser.context.pages()[0] ?? (await browser.context.newPage());
-      await docs.goto(`${publicUrl}/docs`);
+      const served = await docs.goto(`${publicUrl}/docs`);
+      expect(served?.headers()['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
       await docs.getByRole('heading', { name: /sipgate token broker/ }).waitFor();
       await step('swagger-ui');
 
@@ -64,6 +77,12 @@ describe('admin flow in the browser: Swagger UI → sipgate login → callback �
       await dialog.getByRole('button', { name: 'Apply credentials' }).click();
       await dialog.getByRole('button', { name: 'Remove authorization' }).waitFor();
       await dialog.locator('.auth-btn-wrapper').getByRole('button', { name: 'Close' }).click();
+      // Kept in the page only: storage would hand the admin key to any later script of this origin.
+      const stored = await docs.evaluate(() => {
+        const { localStorage, sessionStorage } = globalThis as unknown as BrowserGlobals;
+        return JSON.stringify([{ ...localStorage }, { ...sessionStorage }]);
+      });
+      expect(stored).not.toContain(broker.adminKey);
 
       // Start an OAuth connection.
       const start = await tryOut(docs, 'startOAuthConnection');
@@ -87,6 +106,11 @@ describe('admin flow in the browser: Swagger UI → sipgate login → callback �
         'sipgate account connected',
       );
       const connectionId = await login.locator('#connection-id').innerText();
+      // The page's own stylesheet is allowed by its hash: the heading has the page's colour.
+      const colour = login
+        .getByRole('heading', { level: 1 })
+        .evaluate((h1) => (globalThis as unknown as BrowserGlobals).getComputedStyle(h1).color);
+      await expect(colour).resolves.toBe('rgb(10, 125, 56)');
       await step('callback-page');
 
       // Back in Swagger UI, the connection is listed.
@@ -102,5 +126,6 @@ describe('admin flow in the browser: Swagger UI → sipgate login → callback �
         expect.objectContaining({ id: connectionId, label: 'connected in a browser', status: 'active' }),
       );
     });
+    expect(violations).toEqual([]);
   });
 });

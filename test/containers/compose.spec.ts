@@ -81,6 +81,19 @@ describeWithCompose(
       expect(one.ports!.map((p) => p.published)).not.toEqual(two.ports!.map((p) => p.published));
     });
 
+    it("publishes every port on the host's loopback only: the broker and the sandbox speak plain HTTP", () => {
+      const published = Object.entries(services).flatMap(([service, { ports }]) =>
+        (ports ?? []).map(({ published: port, host_ip }) => ({ service, port, host_ip })),
+      );
+      expect(published.map(({ service }) => service).sort()).toEqual([
+        'broker-1',
+        'broker-2',
+        'sandbox',
+        'sandbox',
+      ]);
+      for (const port of published) expect(port).toEqual({ ...port, host_ip: '127.0.0.1' });
+    });
+
     it('gives the replicas an environment the broker accepts, with unset options at their defaults', () => {
       const broker = brokerConfigOf(services['broker-1']!);
       expect(broker.production).toBe(true);

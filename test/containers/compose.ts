@@ -15,6 +15,13 @@ export const composeAvailable = spawnSync('docker-compose', ['version'], { stdio
 export const COMPOSE_MISSING =
   'skipped: docker-compose is not installed (apt-get install -y --no-install-recommends docker-compose; .ci/run does)';
 
+/** A published port; `host_ip` is the host interface, absent when it is every interface. */
+export interface ComposePort {
+  published: number;
+  target: number;
+  host_ip?: string;
+}
+
 export interface ComposeService {
   image?: string;
   build?: { context: string };
@@ -22,7 +29,7 @@ export interface ComposeService {
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[]; start_period?: string };
-  ports?: { published: number; target: number }[];
+  ports?: ComposePort[];
   volumes?: { type?: string; source?: string; target?: string }[] | string[];
   profiles?: string[];
   network_mode?: string;
@@ -66,5 +73,21 @@ export function renderCompose(env: Record<string, string>): {
     },
   );
   if (json.status !== 0) throw new Error(`could not read docker-compose's output as YAML: ${json.stderr}`);
-  return { status: 0, stderr: rendered.stderr, config: JSON.parse(json.stdout) as ComposeConfig };
+  const config = JSON.parse(json.stdout) as ComposeConfig;
+  for (const service of Object.values(config.services)) {
+    if (service.ports) service.ports = service.ports.map((port) => portOf(port as ComposePort | string));
+  }
+  return { status: 0, stderr: rendered.stderr, config };
+}
+
+/**
+ * docker-compose 1.29 prints a port bound to one interface in short syntax
+ * (`127.0.0.1:3000:3000/tcp`), others as objects; both become objects here.
+ */
+function portOf(port: ComposePort | string): ComposePort {
+  if (typeof port !== 'string') return port;
+  const match = /^(?:(?<host>[\d.]+|\[[\da-f:]+\]):)?(?<published>\d+):(?<target>\d+)(?:\/\w+)?$/.exec(port);
+  if (!match?.groups) throw new Error(`unexpected port in docker-compose's output: ${port}`);
+  const { host, published, target } = match.groups;
+  return { published: Number(published), target: Number(target), ...(host ? { host_ip: host } : {}) };
 }

@@ -10,11 +10,30 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
 
 const toInteger = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 const httpUrl = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
+
+/**
+ * fetch refuses a URL with userinfo on every request, with an error that repeats the URL whole, and
+ * a secret in a URL ends up wherever URLs are shown. A value that is no URL at all passes here:
+ * `@IsUrl` reports it.
+ */
+const WithoutCredentials = (message: string) =>
+  ValidateBy({
+    name: 'withoutCredentials',
+    validator: {
+      validate: (value: unknown) => {
+        if (!URL.canParse(String(value))) return true;
+        const url = new URL(String(value));
+        return url.username === '' && url.password === '';
+      },
+      defaultMessage: () => message,
+    },
+  });
 
 /** Every variable of the product contract (shared/API.md), validated once at start-up. */
 export class EnvironmentVariables {
@@ -57,6 +76,9 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @IsUrl(httpUrl, { message: 'BROKER_WEBHOOK_URL must be an http(s) URL' })
+  @WithoutCredentials(
+    'BROKER_WEBHOOK_URL must not contain credentials (user:password@); receivers verify X-Broker-Signature instead',
+  )
   BROKER_WEBHOOK_URL?: string;
 
   /** Never echoed: the message names the rule only. */

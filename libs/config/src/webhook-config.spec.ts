@@ -52,6 +52,18 @@ describe('webhook configuration', () => {
     expect(problems.join('\n')).not.toContain(short);
   });
 
+  it('refuses a URL with credentials in it, naming the variable without echoing the value', () => {
+    // fetch refuses such a URL on every delivery, with an error message that repeats it whole.
+    for (const url of [
+      'https://hooks:s3cr3t-password@hooks.example.com/broker',
+      'https://s3cr3t-user@hooks.example.com/broker',
+    ]) {
+      const problems = problemsOf({ BROKER_WEBHOOK_URL: url, BROKER_WEBHOOK_SECRET: SECRET });
+      expect(problems).toEqual([expect.stringMatching(/^BROKER_WEBHOOK_URL must not contain credentials/)]);
+      expect(problems.join('\n')).not.toMatch(/s3cr3t|hooks\.example\.com/);
+    }
+  });
+
   it('refuses a URL that is not http(s) and limits out of range', () => {
     const problems = problemsOf({
       BROKER_WEBHOOK_URL: 'ftp://example.com/hook',

@@ -8,6 +8,7 @@ import { AppModule } from '../app.module.js';
 import { transportProblems } from '../problems/transport-problems.js';
 import { createTokenReadFastPath } from '../tokens/token-read-fast-path.js';
 import { useJsonBodyParser } from './json-body.js';
+import { securityHeadersFor } from './security-headers.js';
 import { setupSwagger } from './swagger.js';
 
 /** Bodies are small JSON documents; anything larger is refused before it is parsed. */
@@ -32,12 +33,13 @@ export async function createBrokerApp(
     forceCloseConnections: 'idle',
     ...transportProblems,
   });
-  // Fastify runs onRequest hooks in the order they were added. These two come before Nest's
+  // Fastify runs onRequest hooks in the order they were added. These come before Nest's
   // middleware (middie is registered by NestFactory.create), so every response carries the request
-  // id, and token reads are answered without going through middleware (see token-read-fast-path.ts).
+  // id and the security headers, and token reads are answered without going through middleware
+  // (see token-read-fast-path.ts).
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
+    void reply.header('x-request-id', request.id).headers(securityHeadersFor(request.url));
     done();
   });
   const tokenReads = createTokenReadFastPath();

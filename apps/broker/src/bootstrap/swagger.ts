@@ -46,10 +46,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   );
 }
 
-/** Swagger UI at /docs, the OpenAPI 3 document at /docs-json. */
+/**
+ * Swagger UI at /docs, the OpenAPI 3 document at /docs-json. The API key an admin authorizes with
+ * stays in the page: persisted, it would sit in localStorage for any later script of this origin
+ * (and on a shared machine) to read, long after the admin closed the tab.
+ */
 export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
-    swaggerOptions: { persistAuthorization: true, displayOperationId: false },
+    swaggerOptions: { persistAuthorization: false, displayOperationId: false },
   });
 }

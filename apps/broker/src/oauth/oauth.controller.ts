@@ -1,10 +1,12 @@
 import { Body, Controller, Get, Headers, Post, Query, Res } from '@nestjs/common';
 import {
+  ApiBadGatewayResponse,
   ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -19,8 +21,8 @@ import {
 } from '../connections/dto/connection-requests.dto.js';
 import { ConnectionResponseDto } from '../connections/dto/connection-response.dto.js';
 import type { ConnectionView } from '../connections/connection.types.js';
-import { DomainError } from '../problems/domain-error.js';
-import { connectedPage, failedPage } from './callback-page.js';
+import { ServesProblemPage, wantsJson } from '../problems/problem-page.js';
+import { CALLBACK_PAGE_HEADERS, CALLBACK_PROBLEM_PAGE, connectedPage } from './callback-page.js';
 import { OAuthService } from './oauth.service.js';
 
 @ApiTags('connections')
@@ -40,11 +42,12 @@ export class OAuthController {
   }
 
   /**
-   * sipgate sends the browser here. Browsers get an HTML page (also for failures); clients asking
-   * for JSON get the connection, or the usual problem document.
+   * sipgate sends the browser here. Browsers get an HTML page, also for every failure (through
+   * ServesProblemPage); clients asking for JSON get the connection, or the usual problem document.
    */
   @Get('oauth/callback')
   @Public()
+  @ServesProblemPage(CALLBACK_PROBLEM_PAGE)
   @ApiOperation({ summary: 'OAuth2 redirect target: exchanges the code and stores the connection' })
   @ApiProduces('text/html', 'application/json')
   @ApiOkResponse({
@@ -54,21 +57,21 @@ export class OAuthController {
   @ApiBadRequestResponse({
     description: 'Unknown, used or expired state, or sipgate reported an error; nothing stored',
   })
+  @ApiBadGatewayResponse({
+    description:
+      'sipgate did not confirm whose account it is; its new session was logged out, nothing stored',
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'sipgate could not be reached; any session it opened was logged out, nothing stored',
+  })
   async oauthCallback(
     @Query() query: OAuthCallbackQueryDto,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConnectionView | string> {
-    const wantsJson = /application\/(problem\+)?json/.test(accept ?? '') && !/text\/html/.test(accept ?? '');
-    try {
-      const connection = await this.oauth.complete(query);
-      if (wantsJson) return connection;
-      void reply.type('text/html; charset=utf-8');
-      return connectedPage(connection);
-    } catch (error) {
-      if (wantsJson || !(error instanceof DomainError)) throw error;
-      void reply.status(error.status).type('text/html; charset=utf-8');
-      return failedPage(error.title, error.detail);
-    }
+    const connection = await this.oauth.complete(query);
+    if (wantsJson(accept)) return connection;
+    void reply.type('text/html; charset=utf-8').headers(CALLBACK_PAGE_HEADERS);
+    return connectedPage(connection);
   }
 }

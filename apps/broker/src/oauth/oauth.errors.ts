@@ -11,3 +11,10 @@ export class SipgateAuthorizationDeniedError extends DomainError {
   readonly type = 'sipgate-authorization-failed';
   readonly title = 'sipgate did not authorize the connection';
 }
+
+/** The code exchange worked, but sipgate's userinfo did not say whose account the tokens are for. */
+export class SipgateIdentityUnconfirmedError extends DomainError {
+  readonly status = 502;
+  readonly type = 'sipgate-identity-unconfirmed';
+  readonly title = 'sipgate did not confirm the account';
+}

@@ -1,19 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { BrokerConfig } from '#libs/config';
 import { generateOAuthState, generatePkcePair } from '#libs/crypto';
 import type { AuditContext } from '../audit/audit-recorder.js';
 import {
+  SipgateError,
   SipgateGrantError,
   SipgateOAuthClient,
   SipgateRequestError,
   SipgateUnavailableError,
+  type TokenSet,
 } from '#libs/sipgate';
 import { InjectConfig } from '../config/config.module.js';
 import { ConnectService } from '../connections/connect.service.js';
 import { SipgateUnavailableProblem } from '../connections/connection.errors.js';
 import type { ConnectionView } from '../connections/connection.types.js';
 import { OAuthAttemptsRepository } from './oauth-attempts.repository.js';
-import { InvalidOAuthStateError, SipgateAuthorizationDeniedError } from './oauth.errors.js';
+import {
+  InvalidOAuthStateError,
+  SipgateAuthorizationDeniedError,
+  SipgateIdentityUnconfirmedError,
+} from './oauth.errors.js';
 
 /** Long enough to log in at sipgate, short enough that a leaked authorization URL soon goes stale. */
 const ATTEMPT_TTL_MS = 10 * 60_000;
@@ -26,6 +32,8 @@ export interface CallbackParams {
 
 @Injectable()
 export class OAuthService {
+  private readonly logger = new Logger(OAuthService.name);
+
   constructor(
     @InjectConfig() private readonly config: BrokerConfig,
     private readonly attempts: OAuthAttemptsRepository,
@@ -63,13 +71,26 @@ export class OAuthService {
     if (attempt.expired) throw new InvalidOAuthStateError('This login attempt has expired; start a new one.');
     if (error) throw new SipgateAuthorizationDeniedError(`sipgate answered the login with error "${error}".`);
     if (!code) throw new SipgateAuthorizationDeniedError('sipgate returned neither a code nor an error.');
+    const tokens = await this.exchange(code, attempt.codeVerifier);
     try {
-      const tokens = await this.oauth.exchangeCode({
+      return await this.connect.connectOAuth(tokens, attempt.label, attempt.scopes);
+    } catch (failure) {
+      // The exchange opened a session at sipgate that nothing would ever refresh or end once these
+      // tokens are dropped. Awaited, so the session is over before the caller hears that the login
+      // failed. Should the write have committed after all (its answer lost), the connection turns
+      // reauth_required on its first refresh: the caller, told to start again, reconnects it.
+      await this.logOutOrphan(tokens);
+      throw connectFailure(failure);
+    }
+  }
+
+  private async exchange(code: string, codeVerifier: string): Promise<TokenSet> {
+    try {
+      return await this.oauth.exchangeCode({
         code,
         redirectUri: this.config.http.oauthRedirectUri,
-        codeVerifier: attempt.codeVerifier,
+        codeVerifier,
       });
-      return await this.connect.connectOAuth(tokens, attempt.label, attempt.scopes);
     } catch (failure) {
       if (failure instanceof SipgateUnavailableError) {
         throw new SipgateUnavailableProblem(
@@ -85,4 +106,32 @@ export class OAuthService {
       throw failure;
     }
   }
+
+  private async logOutOrphan(tokens: TokenSet): Promise<void> {
+    // Without a refresh token there is no session to end; the access token expires within minutes.
+    if (!tokens.refreshToken) return;
+    await this.oauth.logout(tokens.refreshToken).catch((error: unknown) => {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : 'unknown' },
+        'logging out the sipgate session of a failed OAuth connect failed',
+      );
+    });
+  }
+}
+
+/** What the caller hears when the tokens could not become a connection (after their session ended). */
+function connectFailure(failure: unknown): unknown {
+  if (failure instanceof SipgateUnavailableError) {
+    return new SipgateUnavailableProblem(
+      'sipgate could not be reached to confirm the account; the login was ended, start again.',
+      5,
+    );
+  }
+  if (failure instanceof SipgateError) {
+    return new SipgateIdentityUnconfirmedError(
+      `sipgate did not confirm whose account this is (${failure.message}); the login was ended, start again.`,
+    );
+  }
+  // A database failure: the global filter logs it with the request id and answers 500.
+  return failure;
 }

@@ -46,10 +46,18 @@ export async function postWebhook(
   }
 }
 
-/** fetch reports network errors as "fetch failed" with the reason (ECONNREFUSED, …) in `cause`. */
+/** `ECONNREFUSED`, `UND_ERR_SOCKET`, `TypeError`: identifiers, which cannot carry a URL or a secret. */
+const IDENTIFIER = /^[A-Za-z][\w]{0,63}$/;
+
+/**
+ * Names a failed fetch by the error's code (fetch puts the network reason, ECONNREFUSED, …, in
+ * `cause`) or else its class, never by a message: messages may repeat the URL (fetch's own do, for
+ * URLs it refuses), and the result is stored in `webhook_events.last_error` and logged.
+ */
 function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (typeof cause?.message === 'string') return cause.message;
-  return error instanceof Error ? error.message : 'unknown error';
+  const { cause, name } = (error ?? {}) as { cause?: { code?: unknown }; name?: unknown };
+  for (const candidate of [cause?.code, name]) {
+    if (typeof candidate === 'string' && IDENTIFIER.test(candidate)) return candidate;
+  }
+  return 'unknown error';
 }
