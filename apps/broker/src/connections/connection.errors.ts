@@ -44,6 +44,20 @@ export class SipgateUnavailableProblem extends DomainError {
   }
 }
 
+/**
+ * No configured encryption key opens the connection's refresh token (see set-aside.ts). A
+ * misconfiguration of the broker, not of the caller: a 500 that names the key id it needs.
+ */
+export class RefreshTokenUnreadableError extends DomainError {
+  readonly status = 500;
+  readonly type = 'secret-unreadable';
+  readonly title = "The broker cannot decrypt the connection's refresh token";
+
+  constructor(id: string, lastError: string) {
+    super(`Connection ${id} cannot be refreshed: ${lastError}.`);
+  }
+}
+
 export class PatRejectedError extends DomainError {
   readonly status = 422;
   readonly type = 'pat-rejected';

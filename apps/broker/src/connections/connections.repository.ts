@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { type Connection, ConnectionStatus, ConnectionType, Prisma, PrismaService } from '#libs/database';
 import { ConnectionChangeRecorder } from './connection-change-recorder.js';
 import type { ConnectionSnapshot } from './connection-events.js';
-import { ConnectionSecrets } from './connection-secrets.js';
+import { ConnectionSecrets, type OpenedSecret } from './connection-secrets.js';
 import {
   CONNECTION_VIEW_FIELDS,
   type ConnectionView,
@@ -26,7 +26,7 @@ export interface ConnectInput extends SipgateIdentity {
 export interface ConnectResult {
   view: ConnectionView;
   /** The refresh token of the session this connect replaced, to be logged out. */
-  replacedRefreshToken: string | null;
+  replacedRefreshToken: OpenedSecret | null;
   /** Null when the connection is new. */
   previousStatus: ConnectionStatus | null;
 }
@@ -79,7 +79,7 @@ export class ConnectionsRepository {
    */
   async delete(
     id: string,
-  ): Promise<{ found: boolean; refreshToken: string | null; snapshot?: ConnectionSnapshot }> {
+  ): Promise<{ found: boolean; refreshToken: OpenedSecret | null; snapshot?: ConnectionSnapshot }> {
     const [row] = await this.changes.writeAndRecord(
       this.prisma,
       'connection.disconnected',
@@ -92,7 +92,8 @@ export class ConnectionsRepository {
     const { refreshTokenCiphertext: sealed, ...snapshot } = row;
     return {
       found: true,
-      refreshToken: sealed ? this.secrets.open(id, 'refresh_token', sealed) : null,
+      // Already deleted: a token no configured key opens only costs the logout, never the disconnect.
+      refreshToken: sealed ? this.secrets.tryOpen(id, 'refresh_token', sealed) : null,
       snapshot,
     };
   }
@@ -194,7 +195,8 @@ export class ConnectionsRepository {
           : []),
       ]);
       const old = existing.refreshTokenCiphertext;
-      const replacedRefreshToken = old ? this.secrets.open(id, 'refresh_token', old) : null;
+      // Connecting again is how an admin repairs a connection whose tokens no key opens any more.
+      const replacedRefreshToken = old ? this.secrets.tryOpen(id, 'refresh_token', old) : null;
       return { view, replacedRefreshToken, previousStatus: existing.status };
     });
   }

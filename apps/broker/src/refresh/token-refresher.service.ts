@@ -7,6 +7,7 @@ import {
   ConnectionNotFoundError,
   NotRefreshableError,
   ReauthRequiredError,
+  RefreshTokenUnreadableError,
   SipgateUnavailableProblem,
 } from '../connections/connection.errors.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
@@ -19,6 +20,8 @@ import {
 } from './refresh.repository.js';
 import { refreshDueAt, retryDelayMs } from './refresh-schedule.js';
 import { ConnectionEvents } from '../connections/connection-events.js';
+import { RefreshMetrics } from '../metrics/refresh-metrics.js';
+import type { SetAsideClaim } from './set-aside.js';
 
 /** How often a reader waiting on another replica's lease looks at the row again. */
 const LEASE_POLL_MS = 150;
@@ -42,6 +45,7 @@ export class TokenRefresher implements OnApplicationShutdown {
     private readonly connections: ConnectionsRepository,
     private readonly oauth: SipgateOAuthClient,
     private readonly events: ConnectionEvents,
+    private readonly metrics: RefreshMetrics,
   ) {
     this.leaseMs = Math.max(10_000, config.sipgate.httpTimeoutMs * 3);
   }
@@ -70,6 +74,15 @@ export class TokenRefresher implements OnApplicationShutdown {
     return pending;
   }
 
+  /** A claimed row was set aside by RefreshRepository (no configured key opens its refresh token). */
+  reportSetAside({ connectionId, reason, lastError }: SetAsideClaim): void {
+    this.metrics.refreshTokenUnreadable(reason);
+    this.logger.error(
+      { connectionId, err: lastError },
+      'refresh set aside: its refresh token cannot be decrypted',
+    );
+  }
+
   /** Lets refreshes that already spent a refresh token finish storing the new one before the pool closes. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.inFlight.values());
@@ -89,6 +102,10 @@ export class TokenRefresher implements OnApplicationShutdown {
       if (claim.refused === 'reauth_required') throw new ReauthRequiredError(connectionId);
       if (claim.refused === 'not_refreshable') throw new NotRefreshableError(connectionId);
       if (claim.refused === 'changed') return this.currentCredential(connectionId);
+      if (claim.refused === 'unreadable') {
+        this.reportSetAside(claim.setAside);
+        throw new RefreshTokenUnreadableError(connectionId, claim.setAside.lastError);
+      }
       // Another replica holds the lease: its result is ours as soon as the row's version moves.
       seenVersion ??= claim.version;
       if (claim.version !== seenVersion) return this.currentCredential(connectionId);
