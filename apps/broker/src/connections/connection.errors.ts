@@ -15,9 +15,23 @@ export class ReauthRequiredError extends DomainError {
   readonly type = 'reauth-required';
   readonly title = 'The connection needs to be authorized again';
 
+  constructor(
+    id: string,
+    detail = `sipgate no longer accepts the grant of connection ${id}; an admin must connect the account again.`,
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * An OAuth connection stored without a refresh token (sipgate sent none): nothing can renew its
+ * access token, which readers are still served while it is valid.
+ */
+export class NoRefreshTokenError extends ReauthRequiredError {
   constructor(id: string) {
     super(
-      `sipgate no longer accepts the grant of connection ${id}; an admin must connect the account again.`,
+      id,
+      `Connection ${id} has no refresh token (sipgate issued none), so its access token cannot be renewed; an admin must connect the account again.`,
     );
   }
 }

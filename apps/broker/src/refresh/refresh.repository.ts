@@ -3,7 +3,6 @@ import { Injectable } from '@nestjs/common';
 import { ConnectionStatus, type Prisma, PrismaService } from '#libs/database';
 import type { TokenSet } from '#libs/sipgate';
 import { ConnectionChangeRecorder, SNAPSHOT_FIELDS } from '../connections/connection-change-recorder.js';
-import type { ConnectionSnapshot } from '../connections/connection-events.js';
 import { ConnectionSecrets } from '../connections/connection-secrets.js';
 import { claimDueQuery } from './claim-due.query.js';
 import { setAsideStatement, type SetAsideClaim, type UnreadableLease } from './set-aside.js';
@@ -35,6 +34,8 @@ export type ClaimRefusal =
   | { refused: 'not_refreshable' }
   /** The row's version is no longer the one the caller found too old: someone refreshed meanwhile. */
   | { refused: 'changed' }
+  /** An OAuth connection stored without a refresh token (sipgate sent none): nothing to spend. */
+  | { refused: 'no_refresh_token' }
   /** No configured key opens its refresh token: the row was set aside. */
   | { refused: 'unreadable'; setAside: SetAsideClaim }
   | { refused: 'leased'; version: number };
@@ -94,37 +95,19 @@ export class RefreshRepository {
     }
     const current = await this.prisma.connection.findUnique({
       where: { id: connectionId },
-      select: { type: true, status: true, version: true },
+      select: { type: true, status: true, version: true, refreshTokenCiphertext: true },
     });
     if (!current) return { refused: 'not_found' };
     if (current.status === ConnectionStatus.reauth_required) return { refused: 'reauth_required' };
     if (current.type !== 'oauth') return { refused: 'not_refreshable' };
     if (ifVersion !== undefined && current.version !== ifVersion) return { refused: 'changed' };
+    if (!current.refreshTokenCiphertext) return { refused: 'no_refresh_token' };
     return { refused: 'leased', version: current.version };
   }
 
   /** Leases up to `limit` due connections (see claimDueQuery) and opens their refresh tokens. */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedBatch> {
     return this.openLeased(await this.prisma.$queryRaw<LeasedRow[]>(claimDueQuery(limit, leaseMs / 1000)));
-  }
-
-  /**
-   * Connections whose refresh token has run out can never be refreshed again: say so now, instead of
-   * letting readers find out one by one.
-   */
-  async markExpiredRefreshTokens(): Promise<string[]> {
-    const rows = await this.changes.writeAndRecord(
-      this.prisma,
-      'connection.reauth_required',
-      (db) => db.$queryRaw<ConnectionSnapshot[]>`
-        UPDATE connections
-           SET status = 'reauth_required', refresh_due_at = NULL, version = version + 1, updated_at = now(),
-               last_error = 'the refresh token expired at ' || to_char(refresh_token_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; connect the account again'
-         WHERE type = 'oauth' AND status = 'active' AND refresh_token_expires_at < now()
-           AND (lease_expires_at IS NULL OR lease_expires_at < now())
-        RETURNING id, status, label, sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId"`,
-    );
-    return rows.map((row) => row.id);
   }
 
   /**

@@ -5,6 +5,7 @@ import { SipgateGrantError, SipgateOAuthClient, type TokenSet } from '#libs/sipg
 import { InjectConfig } from '../config/config.module.js';
 import {
   ConnectionNotFoundError,
+  NoRefreshTokenError,
   NotRefreshableError,
   ReauthRequiredError,
   RefreshTokenUnreadableError,
@@ -22,6 +23,7 @@ import { refreshDueAt, retryDelayMs } from './refresh-schedule.js';
 import { ConnectionEvents } from '../connections/connection-events.js';
 import { RefreshMetrics } from '../metrics/refresh-metrics.js';
 import type { SetAsideClaim } from './set-aside.js';
+import { UnrenewableConnectionsRepository } from './unrenewable-connections.repository.js';
 
 /** How often a reader waiting on another replica's lease looks at the row again. */
 const LEASE_POLL_MS = 150;
@@ -45,6 +47,7 @@ export class TokenRefresher implements OnApplicationShutdown {
     private readonly connections: ConnectionsRepository,
     private readonly oauth: SipgateOAuthClient,
     private readonly events: ConnectionEvents,
+    private readonly unrenewable: UnrenewableConnectionsRepository,
     private readonly metrics: RefreshMetrics,
   ) {
     this.leaseMs = Math.max(10_000, config.sipgate.httpTimeoutMs * 3);
@@ -102,6 +105,7 @@ export class TokenRefresher implements OnApplicationShutdown {
       if (claim.refused === 'reauth_required') throw new ReauthRequiredError(connectionId);
       if (claim.refused === 'not_refreshable') throw new NotRefreshableError(connectionId);
       if (claim.refused === 'changed') return this.currentCredential(connectionId);
+      if (claim.refused === 'no_refresh_token') return this.withoutRefreshToken(connectionId);
       if (claim.refused === 'unreadable') {
         this.reportSetAside(claim.setAside);
         throw new RefreshTokenUnreadableError(connectionId, claim.setAside.lastError);
@@ -114,6 +118,17 @@ export class TokenRefresher implements OnApplicationShutdown {
       }
       await sleep(LEASE_POLL_MS);
     }
+  }
+
+  /**
+   * Nothing can renew this connection's access token. Once that has expired, the connection needs
+   * re-authorization, recorded now; until then readers serve the token they have (TokensService).
+   */
+  private async withoutRefreshToken(connectionId: string): Promise<never> {
+    for (const { id, lastError } of await this.unrenewable.markReauthRequired(connectionId)) {
+      this.events.emit('connection.reauth_required', id, lastError);
+    }
+    throw new NoRefreshTokenError(connectionId);
   }
 
   private async refreshWithLease(claim: RefreshClaim): Promise<UsableCredential> {

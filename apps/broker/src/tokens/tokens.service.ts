@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DecryptionError } from '#libs/crypto';
 import {
   ConnectionNotFoundError,
+  NoRefreshTokenError,
   RefreshTokenUnreadableError,
   SipgateUnavailableProblem,
 } from '../connections/connection.errors.js';
@@ -98,7 +99,7 @@ export class TokensService {
       if (error instanceof SipgateUnavailableProblem)
         return this.fallback(stored, Date.now(), Number(error.headers['retry-after']));
       // Nothing to refresh it with: the token at hand is served while it lasts, then the reason.
-      if (error instanceof RefreshTokenUnreadableError) {
+      if (error instanceof NoRefreshTokenError || error instanceof RefreshTokenUnreadableError) {
         const later = Date.now();
         if (secondsLeft(stored, later) > 0) return this.served('stale_served', stored, later);
       }
