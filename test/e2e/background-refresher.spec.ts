@@ -111,7 +111,7 @@ describe('the background refresher', () => {
       schedulerA.app.get(RefreshRepository).claimDue(ids.length, 60_000),
       readerB.app.get(RefreshRepository).claimDue(ids.length, 60_000),
     ]);
-    const claimed = [...a, ...b].map((c) => c.connectionId);
+    const claimed = [...a.claims, ...b.claims].map((c) => c.connectionId);
     expect(new Set(claimed).size).toBe(claimed.length);
     expect(claimed.length).toBeLessThanOrEqual(ids.length);
     await query(

@@ -12,6 +12,7 @@ import {
 import { InjectConfig } from '../config/config.module.js';
 import { refreshDueAt } from '../refresh/refresh-schedule.js';
 import { ConnectionEvents } from './connection-events.js';
+import type { OpenedSecret } from './connection-secrets.js';
 import { PatRejectedError, SipgateUnavailableProblem } from './connection.errors.js';
 import type { ConnectionView } from './connection.types.js';
 import { ConnectionsRepository } from './connections.repository.js';
@@ -104,8 +105,16 @@ export class ConnectService {
       this.events.emit('connection.recovered', connectionId);
   }
 
-  logoutQuietly(connectionId: string, refreshToken: string): void {
-    this.oauth.logout(refreshToken).catch((error: unknown) => {
+  logoutQuietly(connectionId: string, refreshToken: OpenedSecret): void {
+    if ('unreadable' in refreshToken) {
+      // Nothing to send: the session stays open at sipgate until its refresh token expires.
+      this.logger.warn(
+        { connectionId, err: refreshToken.unreadable.message },
+        'the session cannot be logged out at sipgate: its refresh token cannot be decrypted',
+      );
+      return;
+    }
+    this.oauth.logout(refreshToken.plaintext).catch((error: unknown) => {
       this.logger.warn(
         { connectionId, err: error instanceof Error ? error.message : 'unknown' },
         'logout at sipgate failed',

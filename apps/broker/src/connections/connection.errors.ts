@@ -15,9 +15,23 @@ export class ReauthRequiredError extends DomainError {
   readonly type = 'reauth-required';
   readonly title = 'The connection needs to be authorized again';
 
+  constructor(
+    id: string,
+    detail = `sipgate no longer accepts the grant of connection ${id}; an admin must connect the account again.`,
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * An OAuth connection stored without a refresh token (sipgate sent none): nothing can renew its
+ * access token, which readers are still served while it is valid.
+ */
+export class NoRefreshTokenError extends ReauthRequiredError {
   constructor(id: string) {
     super(
-      `sipgate no longer accepts the grant of connection ${id}; an admin must connect the account again.`,
+      id,
+      `Connection ${id} has no refresh token (sipgate issued none), so its access token cannot be renewed; an admin must connect the account again.`,
     );
   }
 }
@@ -41,6 +55,20 @@ export class SipgateUnavailableProblem extends DomainError {
   constructor(detail: string, retryAfterSeconds: number) {
     super(detail);
     this.headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+  }
+}
+
+/**
+ * No configured encryption key opens the connection's refresh token (see set-aside.ts). A
+ * misconfiguration of the broker, not of the caller: a 500 that names the key id it needs.
+ */
+export class RefreshTokenUnreadableError extends DomainError {
+  readonly status = 500;
+  readonly type = 'secret-unreadable';
+  readonly title = "The broker cannot decrypt the connection's refresh token";
+
+  constructor(id: string, lastError: string) {
+    super(`Connection ${id} cannot be refreshed: ${lastError}.`);
   }
 }
 

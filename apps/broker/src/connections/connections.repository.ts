@@ -4,7 +4,7 @@ import { type Connection, ConnectionStatus, ConnectionType, Prisma, PrismaServic
 import { AuditRecorder, type AuditContext } from '../audit/audit-recorder.js';
 import { ConnectionChangeRecorder } from './connection-change-recorder.js';
 import type { ConnectionSnapshot } from './connection-events.js';
-import { ConnectionSecrets } from './connection-secrets.js';
+import { ConnectionSecrets, type OpenedSecret } from './connection-secrets.js';
 import {
   CONNECTION_VIEW_FIELDS,
   type ConnectionView,
@@ -30,7 +30,7 @@ export interface ConnectInput extends SipgateIdentity {
 export interface ConnectResult {
   view: ConnectionView;
   /** The refresh token of the session this connect replaced, to be logged out. */
-  replacedRefreshToken: string | null;
+  replacedRefreshToken: OpenedSecret | null;
   /** Null when the connection is new. */
   previousStatus: ConnectionStatus | null;
 }
@@ -95,7 +95,7 @@ export class ConnectionsRepository {
   async delete(
     id: string,
     audit: AuditContext,
-  ): Promise<{ found: boolean; refreshToken: string | null; snapshot?: ConnectionSnapshot }> {
+  ): Promise<{ found: boolean; refreshToken: OpenedSecret | null; snapshot?: ConnectionSnapshot }> {
     const [row] = await this.changes.writeAndRecord(this.prisma, 'connection.disconnected', async (db) => {
       const deleted = await db.$queryRaw<(Pick<Connection, 'refreshTokenCiphertext'> & ConnectionSnapshot)[]>`
         DELETE FROM connections WHERE id = ${id}::uuid
@@ -108,7 +108,8 @@ export class ConnectionsRepository {
     const { refreshTokenCiphertext: sealed, ...snapshot } = row;
     return {
       found: true,
-      refreshToken: sealed ? this.secrets.open(snapshot.id, 'refresh_token', sealed) : null,
+      // Already deleted: a token no configured key opens only costs the logout, never the disconnect.
+      refreshToken: sealed ? this.secrets.tryOpen(snapshot.id, 'refresh_token', sealed) : null,
       snapshot,
     };
   }
@@ -216,7 +217,8 @@ export class ConnectionsRepository {
           : []),
       ]);
       const old = existing.refreshTokenCiphertext;
-      const replacedRefreshToken = old ? this.secrets.open(id, 'refresh_token', old) : null;
+      // Connecting again is how an admin repairs a connection whose tokens no key opens any more.
+      const replacedRefreshToken = old ? this.secrets.tryOpen(id, 'refresh_token', old) : null;
       return { view, replacedRefreshToken, previousStatus: existing.status };
     });
   }

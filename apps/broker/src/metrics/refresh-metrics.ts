@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
+import type { DecryptionFailure } from '#libs/crypto';
 import { type ConnectionEvent, ConnectionEvents } from '../connections/connection-events.js';
 
 const OUTCOME_OF_EVENT: Partial<Record<ConnectionEvent['type'], string>> = {
@@ -8,6 +9,13 @@ const OUTCOME_OF_EVENT: Partial<Record<ConnectionEvent['type'], string>> = {
   // Also a refresh token found expired by the housekeeping: it can never be spent either.
   'connection.reauth_required': 'reauth_required',
 };
+
+const DECRYPTION_FAILURES: readonly DecryptionFailure[] = [
+  'unknown_key',
+  'authentication_failed',
+  'malformed',
+  'unsupported_version',
+];
 
 const EVENT_TYPES: readonly ConnectionEvent['type'][] = [
   'connection.connected',
@@ -20,12 +28,14 @@ const EVENT_TYPES: readonly ConnectionEvent['type'][] = [
 
 /**
  * The refresher's numbers. Outcomes are read off the connection events (emitted once, on the
- * replica that did the work), so the refresh code needs no metric calls of its own; only the lag
- * of a scheduled start is reported by the pump, which is the one place that knows it.
+ * replica that did the work), so the refresh code needs no metric calls of its own. Reported
+ * directly: the lag of a scheduled start (by the pump, the one place that knows it), and a refresh
+ * set aside before it started (no connection event: no refresh was attempted).
  */
 @Injectable()
 export class RefreshMetrics {
   private readonly lag: Histogram;
+  private readonly unreadable: Counter<'reason'>;
 
   constructor(registry: Registry, events: ConnectionEvents) {
     const refreshes = new Counter({
@@ -48,11 +58,23 @@ export class RefreshMetrics {
       buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers: [registry],
     });
+    this.unreadable = new Counter({
+      name: 'broker_refresh_tokens_unreadable_total',
+      help: 'Refreshes set aside because no configured encryption key opens the refresh token, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    });
+    for (const reason of DECRYPTION_FAILURES) this.unreadable.inc({ reason }, 0);
     events.on(({ type }) => {
       lifecycle.inc({ event: type });
       const outcome = OUTCOME_OF_EVENT[type];
       if (outcome) refreshes.inc({ outcome });
     });
+  }
+
+  /** A refresh was set aside: its refresh token could not be decrypted (a missing or wrong key). */
+  refreshTokenUnreadable(reason: DecryptionFailure): void {
+    this.unreadable.inc({ reason });
   }
 
   /** A scheduled refresh of a row due at `dueAt` starts now. Replica clocks are assumed NTP-close. */

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { BrokerConfig } from '#libs/config';
 import type { RefreshMetrics } from '../metrics/refresh-metrics.js';
 import { RefreshPump } from './refresh-pump.js';
-import type { RefreshClaim, RefreshRepository } from './refresh.repository.js';
+import type { ClaimedBatch, RefreshClaim, RefreshRepository } from './refresh.repository.js';
 import type { TokenRefresher } from './token-refresher.service.js';
 
 const claim = (n: number): RefreshClaim => ({
@@ -27,8 +27,10 @@ function setup(concurrency: number) {
   const repository = {
     claimDue: (limit: number) => {
       claims.push(limit);
-      return new Promise<RefreshClaim[]>((resolve) =>
-        pendingClaims.push(() => resolve(Array.from({ length: limit }, () => claim(next++)))),
+      return new Promise<ClaimedBatch>((resolve) =>
+        pendingClaims.push(() =>
+          resolve({ claims: Array.from({ length: limit }, () => claim(next++)), setAside: [] }),
+        ),
       );
     },
   } as unknown as RefreshRepository;

@@ -51,8 +51,9 @@ export class RefreshPump {
         if (this.draining) return;
         const free = this.config.refresh.concurrency - this.running;
         if (free <= 0) return;
-        const claims = await this.refreshes.claimDue(free, this.refresher.leaseMs);
-        this.backlog = claims.length === free;
+        const { claims, setAside } = await this.refreshes.claimDue(free, this.refresher.leaseMs);
+        this.backlog = claims.length + setAside.length === free;
+        for (const row of setAside) this.refresher.reportSetAside(row);
         for (const claim of claims) {
           this.metrics.scheduledStart(claim.refreshDueAt);
           this.start(this.refresher.refreshClaimed(claim));

@@ -6,7 +6,7 @@ import { ConnectionEvents } from '../connections/connection-events.js';
 import { OAuthAttemptsRepository } from '../oauth/oauth-attempts.repository.js';
 import { OwnedIntervals } from '../scheduling/owned-intervals.js';
 import { RefreshPump } from './refresh-pump.js';
-import { RefreshRepository } from './refresh.repository.js';
+import { UnrenewableConnectionsRepository } from './unrenewable-connections.repository.js';
 
 const HOUSEKEEPING_MS = 60_000;
 
@@ -24,7 +24,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnApplicationSh
     @InjectConfig() private readonly config: BrokerConfig,
     registry: SchedulerRegistry,
     private readonly pump: RefreshPump,
-    private readonly refreshes: RefreshRepository,
+    private readonly unrenewable: UnrenewableConnectionsRepository,
     private readonly attempts: OAuthAttemptsRepository,
     private readonly events: ConnectionEvents,
   ) {
@@ -48,9 +48,9 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnApplicationSh
 
   async housekeeping(): Promise<void> {
     try {
-      for (const id of await this.refreshes.markExpiredRefreshTokens()) {
-        this.logger.warn({ connectionId: id }, 'refresh token expired: connection needs re-authorization');
-        this.events.emit('connection.reauth_required', id, 'the refresh token expired');
+      for (const { id, lastError } of await this.unrenewable.markReauthRequired()) {
+        this.logger.warn({ connectionId: id, reason: lastError }, 'connection needs re-authorization');
+        this.events.emit('connection.reauth_required', id, lastError);
       }
       await this.attempts.deleteExpired();
     } catch (error) {

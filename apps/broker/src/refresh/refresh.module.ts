@@ -8,11 +8,18 @@ import { RefreshScheduler } from './refresh-scheduler.js';
 import { RefreshController } from './refresh.controller.js';
 import { RefreshRepository } from './refresh.repository.js';
 import { TokenRefresher } from './token-refresher.service.js';
+import { UnrenewableConnectionsRepository } from './unrenewable-connections.repository.js';
 
 @Module({
   imports: [ConnectionsModule, MetricsModule, OAuthModule, AuditModule],
   controllers: [RefreshController],
-  providers: [RefreshRepository, TokenRefresher, RefreshPump, RefreshScheduler],
+  providers: [
+    RefreshRepository,
+    UnrenewableConnectionsRepository,
+    TokenRefresher,
+    RefreshPump,
+    RefreshScheduler,
+  ],
   exports: [TokenRefresher],
 })
 export class RefreshModule {}

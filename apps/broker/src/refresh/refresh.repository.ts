@@ -4,9 +4,9 @@ import { ConnectionStatus, type Prisma, PrismaService } from '#libs/database';
 import type { TokenSet } from '#libs/sipgate';
 import { AuditRecorder, type AuditContext } from '../audit/audit-recorder.js';
 import { ConnectionChangeRecorder, SNAPSHOT_FIELDS } from '../connections/connection-change-recorder.js';
-import type { ConnectionSnapshot } from '../connections/connection-events.js';
 import { ConnectionSecrets } from '../connections/connection-secrets.js';
 import { claimDueQuery } from './claim-due.query.js';
+import { setAsideStatement, type SetAsideClaim, type UnreadableLease } from './set-aside.js';
 
 /** A replica's exclusive right, until `leaseExpiresAt`, to spend the connection's refresh token. */
 export interface RefreshClaim {
@@ -20,12 +20,25 @@ export interface RefreshClaim {
   refreshDueAt: Date | null;
 }
 
+/** A claim's row as the lease statement returns it, before its refresh token is opened. */
+type LeasedRow = Omit<RefreshClaim, 'refreshToken'>;
+
+/** Leased rows whose refresh tokens opened, and those set aside because none could (set-aside.ts). */
+export interface ClaimedBatch {
+  claims: RefreshClaim[];
+  setAside: SetAsideClaim[];
+}
+
 export type ClaimRefusal =
   | { refused: 'not_found' }
   | { refused: 'reauth_required' }
   | { refused: 'not_refreshable' }
   /** The row's version is no longer the one the caller found too old: someone refreshed meanwhile. */
   | { refused: 'changed' }
+  /** An OAuth connection stored without a refresh token (sipgate sent none): nothing to spend. */
+  | { refused: 'no_refresh_token' }
+  /** No configured key opens its refresh token: the row was set aside. */
+  | { refused: 'unreadable'; setAside: SetAsideClaim }
   | { refused: 'leased'; version: number };
 
 export interface RefreshedTokens {
@@ -90,61 +103,51 @@ export class RefreshRepository {
          AND (${ifVersion ?? null}::int IS NULL OR version = ${ifVersion ?? null}::int)
       RETURNING id, refresh_token_ciphertext AS consumed, failure_count AS "failureCount"`;
     if (row) {
-      const refreshToken = this.secrets.open(row.id, 'refresh_token', row.consumed);
-      return {
-        connectionId: row.id,
-        leaseToken,
-        consumed: row.consumed,
-        refreshToken,
-        failureCount: row.failureCount,
-        refreshDueAt: null,
-      };
+      const batch = await this.openLeased([
+        {
+          connectionId: row.id,
+          leaseToken,
+          consumed: row.consumed,
+          failureCount: row.failureCount,
+          refreshDueAt: null,
+        },
+      ]);
+      return batch.claims[0] ?? { refused: 'unreadable', setAside: batch.setAside[0]! };
     }
     const current = await this.prisma.connection.findUnique({
       where: { id: connectionId },
-      select: { type: true, status: true, version: true },
+      select: { type: true, status: true, version: true, refreshTokenCiphertext: true },
     });
     if (!current) return { refused: 'not_found' };
     if (current.status === ConnectionStatus.reauth_required) return { refused: 'reauth_required' };
     if (current.type !== 'oauth') return { refused: 'not_refreshable' };
     if (ifVersion !== undefined && current.version !== ifVersion) return { refused: 'changed' };
+    if (!current.refreshTokenCiphertext) return { refused: 'no_refresh_token' };
     return { refused: 'leased', version: current.version };
   }
 
   /** Leases up to `limit` due connections (see claimDueQuery) and opens their refresh tokens. */
-  async claimDue(limit: number, leaseMs: number): Promise<RefreshClaim[]> {
-    const rows = await this.prisma.$queryRaw<
-      {
-        connectionId: string;
-        leaseToken: string;
-        consumed: Uint8Array;
-        failureCount: number;
-        refreshDueAt: Date | null;
-      }[]
-    >(claimDueQuery(limit, leaseMs / 1000));
-    return rows.map((row) => ({
-      ...row,
-      refreshToken: this.secrets.open(row.connectionId, 'refresh_token', row.consumed),
-    }));
+  async claimDue(limit: number, leaseMs: number): Promise<ClaimedBatch> {
+    return this.openLeased(await this.prisma.$queryRaw<LeasedRow[]>(claimDueQuery(limit, leaseMs / 1000)));
   }
 
   /**
-   * Connections whose refresh token has run out can never be refreshed again: say so now, instead of
-   * letting readers find out one by one.
+   * Opens the refresh tokens of rows just leased. One that no configured key opens must not fail
+   * the others (they would stay leased, and be claimed with it again and again): it is set aside,
+   * all such rows of a batch in one statement, and the rest is returned to be refreshed.
    */
-  async markExpiredRefreshTokens(): Promise<string[]> {
-    const rows = await this.changes.writeAndRecord(
-      this.prisma,
-      'connection.reauth_required',
-      (db) => db.$queryRaw<ConnectionSnapshot[]>`
-        UPDATE connections
-           SET status = 'reauth_required', refresh_due_at = NULL, version = version + 1, updated_at = now(),
-               last_error = 'the refresh token expired at ' || to_char(refresh_token_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; connect the account again'
-         WHERE type = 'oauth' AND status = 'active' AND refresh_token_expires_at < now()
-           AND (lease_expires_at IS NULL OR lease_expires_at < now())
-        RETURNING id, status, label, sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId"`,
-    );
-    return rows.map((row) => row.id);
+  private async openLeased(rows: LeasedRow[]): Promise<ClaimedBatch> {
+    const claims: RefreshClaim[] = [];
+    const unreadable: UnreadableLease[] = [];
+    for (const row of rows) {
+      const opened = this.secrets.tryOpen(row.connectionId, 'refresh_token', row.consumed);
+      if ('plaintext' in opened) claims.push({ ...row, refreshToken: opened.plaintext });
+      else unreadable.push({ ...row, error: opened.unreadable });
+    }
+    if (!unreadable.length) return { claims, setAside: [] };
+    const released = setAsideStatement(unreadable);
+    await this.prisma.$executeRaw(released.query);
+    return { claims, setAside: released.setAside };
   }
 
   /** Seals a refresh's tokens for `complete`, once per refresh (see SealedRefresh). */

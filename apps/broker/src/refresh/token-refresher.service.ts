@@ -6,8 +6,10 @@ import type { AuditContext } from '../audit/audit-recorder.js';
 import { InjectConfig } from '../config/config.module.js';
 import {
   ConnectionNotFoundError,
+  NoRefreshTokenError,
   NotRefreshableError,
   ReauthRequiredError,
+  RefreshTokenUnreadableError,
   SipgateUnavailableProblem,
 } from '../connections/connection.errors.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
@@ -20,6 +22,9 @@ import {
 } from './refresh.repository.js';
 import { refreshDueAt, retryDelayMs } from './refresh-schedule.js';
 import { ConnectionEvents } from '../connections/connection-events.js';
+import { RefreshMetrics } from '../metrics/refresh-metrics.js';
+import type { SetAsideClaim } from './set-aside.js';
+import { UnrenewableConnectionsRepository } from './unrenewable-connections.repository.js';
 
 /** How often a reader waiting on another replica's lease looks at the row again. */
 const LEASE_POLL_MS = 150;
@@ -43,6 +48,8 @@ export class TokenRefresher implements OnApplicationShutdown {
     private readonly connections: ConnectionsRepository,
     private readonly oauth: SipgateOAuthClient,
     private readonly events: ConnectionEvents,
+    private readonly unrenewable: UnrenewableConnectionsRepository,
+    private readonly metrics: RefreshMetrics,
   ) {
     this.leaseMs = Math.max(10_000, config.sipgate.httpTimeoutMs * 3);
   }
@@ -83,6 +90,15 @@ export class TokenRefresher implements OnApplicationShutdown {
     return pending;
   }
 
+  /** A claimed row was set aside by RefreshRepository (no configured key opens its refresh token). */
+  reportSetAside({ connectionId, reason, lastError }: SetAsideClaim): void {
+    this.metrics.refreshTokenUnreadable(reason);
+    this.logger.error(
+      { connectionId, err: lastError },
+      'refresh set aside: its refresh token cannot be decrypted',
+    );
+  }
+
   /** Lets refreshes that already spent a refresh token finish storing the new one before the pool closes. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.inFlight.values());
@@ -102,6 +118,11 @@ export class TokenRefresher implements OnApplicationShutdown {
       if (claim.refused === 'reauth_required') throw new ReauthRequiredError(connectionId);
       if (claim.refused === 'not_refreshable') throw new NotRefreshableError(connectionId);
       if (claim.refused === 'changed') return this.currentCredential(connectionId);
+      if (claim.refused === 'no_refresh_token') return this.withoutRefreshToken(connectionId);
+      if (claim.refused === 'unreadable') {
+        this.reportSetAside(claim.setAside);
+        throw new RefreshTokenUnreadableError(connectionId, claim.setAside.lastError);
+      }
       // Another replica holds the lease: its result is ours as soon as the row's version moves.
       seenVersion ??= claim.version;
       if (claim.version !== seenVersion) return this.currentCredential(connectionId);
@@ -110,6 +131,17 @@ export class TokenRefresher implements OnApplicationShutdown {
       }
       await sleep(LEASE_POLL_MS);
     }
+  }
+
+  /**
+   * Nothing can renew this connection's access token. Once that has expired, the connection needs
+   * re-authorization, recorded now; until then readers serve the token they have (TokensService).
+   */
+  private async withoutRefreshToken(connectionId: string): Promise<never> {
+    for (const { id, lastError } of await this.unrenewable.markReauthRequired(connectionId)) {
+      this.events.emit('connection.reauth_required', id, lastError);
+    }
+    throw new NoRefreshTokenError(connectionId);
   }
 
   private async refreshWithLease(claim: RefreshClaim): Promise<UsableCredential> {

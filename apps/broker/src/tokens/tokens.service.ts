@@ -2,7 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { BrokerConfig } from '#libs/config';
 import { DecryptionError } from '#libs/crypto';
 import { InjectConfig } from '../config/config.module.js';
-import { ConnectionNotFoundError, SipgateUnavailableProblem } from '../connections/connection.errors.js';
+import {
+  ConnectionNotFoundError,
+  NoRefreshTokenError,
+  RefreshTokenUnreadableError,
+  SipgateUnavailableProblem,
+} from '../connections/connection.errors.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
 import type { UsableCredential } from '../connections/connection.types.js';
 import { TokenReadMetrics, type TokenReadOutcome } from '../metrics/token-read-metrics.js';
@@ -116,6 +121,11 @@ export class TokensService {
       // whether the stored token is still valid is judged now, not when the read began.
       if (error instanceof SipgateUnavailableProblem)
         return this.fallback(stored, Date.now(), Number(error.headers['retry-after']));
+      // Nothing to refresh it with: the token at hand is served while it lasts, then the reason.
+      if (error instanceof NoRefreshTokenError || error instanceof RefreshTokenUnreadableError) {
+        const later = Date.now();
+        if (secondsLeft(stored, later) > 0) return this.served('stale_served', stored, later);
+      }
       if (error instanceof DomainError) throw error;
       this.logger.error(
         { connectionId: stored.connectionId, err: String(error) },
