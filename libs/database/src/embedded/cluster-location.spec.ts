@@ -65,6 +65,19 @@ describe('where the cluster of a DATA_DIR lives', () => {
         expect([existsSync(dirname(first.clusterDir)), existsSync(dataDir)]).toEqual([false, false]);
       });
 
+      it('records the location in the postgres.json an earlier, failed start left', async () => {
+        const dataDir = join(tempDir(), 'data');
+        mkdirSync(dataDir);
+        writeFileSync(join(dataDir, 'postgres.json'), JSON.stringify({ port: 5999, password: 'kept' }));
+        const { clusterDir } = await clusterLocation(dataDir, await serverAccount(), false);
+        made.push(dirname(clusterDir));
+        expect(JSON.parse(readFileSync(join(dataDir, 'postgres.json'), 'utf8'))).toEqual({
+          port: 5999,
+          password: 'kept',
+          clusterDir,
+        });
+      });
+
       it('sweeps throw-away clusters whose DATA_DIR is gone, and only those', async () => {
         const gone = leftover(join(tmpdir(), `gone-${randomBytes(6).toString('hex')}`));
         const alive = leftover(tempDir());

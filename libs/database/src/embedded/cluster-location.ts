@@ -88,7 +88,7 @@ export async function clusterLocation(
     clusterDir = await relocatedClusterDir(dataDir, temporary);
   }
   await prepareLocation(dataDir, clusterDir);
-  const settings = kept ?? (await newSettings());
+  const settings = { ...(kept ?? (await newSettings())) };
   if (relocationPartOf(clusterDir)) settings.clusterDir = clusterDir;
   if (!kept || settings.clusterDir !== kept.clusterDir) await writeSettings(dataDir, settings);
   return { clusterDir, settings };
