@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { clusterLocation, removeCluster } from './embedded/cluster-location.js';
 import { clusterDirOf, readSettings } from './embedded/cluster-settings.js';
+import { EmbeddedPostgresError, isSystemError, reasonOf } from './embedded/embedded-postgres-error.js';
 import { postgresBinaries } from './embedded/postgres-binaries.js';
 import { initialiseCluster, startServer } from './embedded/postgres-server.js';
 import { runningServerPid, stopOrphanedServer } from './embedded/postmaster.js';
 import { serverAccount } from './embedded/server-account.js';
 
-export { EmbeddedPostgresError } from './embedded/embedded-postgres-error.js';
+export { EmbeddedPostgresError };
 
 export interface EmbeddedDatabase {
   url: string;
@@ -31,17 +32,7 @@ async function ensureDatabase(adminUrl: string, databaseName: string): Promise<v
   }
 }
 
-/**
- * Starts (initialising on first use) the Postgres cluster of `dataDir`, kept between runs. It lives
- * in `dataDir/postgres`, or, as root when the postgres user that runs it cannot enter DATA_DIR,
- * elsewhere, recorded in DATA_DIR (see embedded/cluster-location.ts). `temporary` marks a
- * throw-away cluster (a test run's), which may be swept once its DATA_DIR is gone.
- * A reason it cannot run here is thrown as an EmbeddedPostgresError: one sentence to show as is.
- */
-export async function startEmbeddedPostgres(
-  dataDir: string,
-  options: { log?: (line: string) => void; databaseName?: string; fsync?: boolean; temporary?: boolean } = {},
-): Promise<EmbeddedDatabase> {
+async function start(dataDir: string, options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const account = await serverAccount();
   const binaries = await postgresBinaries(account);
   const { clusterDir, settings } = await clusterLocation(dataDir, account, options.temporary ?? false);
@@ -69,6 +60,35 @@ export async function startEmbeddedPostgres(
       await removeCluster(dataDir, clusterDir);
     },
   };
+}
+
+interface EmbeddedOptions {
+  log?: (line: string) => void;
+  databaseName?: string;
+  fsync?: boolean;
+  temporary?: boolean;
+}
+
+/**
+ * Starts (initialising on first use) the Postgres cluster of `dataDir`, kept between runs. It lives
+ * in `dataDir/postgres`, or, as root when the postgres user that runs it cannot enter DATA_DIR,
+ * elsewhere, recorded in DATA_DIR (see embedded/cluster-location.ts). `temporary` marks a
+ * throw-away cluster (a test run's), which may be swept once its DATA_DIR is gone.
+ * A reason it cannot run here is thrown as an EmbeddedPostgresError, one sentence to show as is;
+ * that includes what the operating system refused (a full disk, a folder root may not write).
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedDatabase> {
+  try {
+    return await start(dataDir, options);
+  } catch (error) {
+    if (!isSystemError(error)) throw error;
+    throw new EmbeddedPostgresError(
+      `The embedded Postgres of DATA_DIR ${dataDir} cannot start (${reasonOf(error)}): change that, or set DATABASE_URL to use another Postgres.`,
+    );
+  }
 }
 
 /**

@@ -12,3 +12,7 @@ export function reasonOf(error: unknown): string {
   const text = err.stderr?.trim() || err.message || String(error);
   return text.split('\n')[0]!.trim();
 }
+
+/** An error of the operating system (a failed mkdir, copy, chown, connect), as opposed to a bug. */
+export const isSystemError = (error: unknown): error is NodeJS.ErrnoException =>
+  typeof (error as NodeJS.ErrnoException | undefined)?.syscall === 'string';
