@@ -37,13 +37,18 @@ async function packagedBinaries(): Promise<PackagedBinaries> {
 }
 
 /** Names, sizes and link targets of the tree: a copy is reused only for the very same files. */
-async function fingerprint(native: string): Promise<string> {
+export async function fingerprint(native: string): Promise<string> {
   const hash = createHash('sha256');
   const entries = await readdir(native, { recursive: true, withFileTypes: true });
   const paths = entries.map((entry) => join(entry.parentPath, entry.name)).sort();
   for (const path of paths) {
     const stats = await lstat(path);
-    const content = stats.isSymbolicLink() ? `-> ${await readlink(path)}` : String(stats.size);
+    // A directory's size says how many entries it once had, not what it holds: left out.
+    const content = stats.isSymbolicLink()
+      ? `-> ${await readlink(path)}`
+      : stats.isDirectory()
+        ? 'dir'
+        : String(stats.size);
     hash.update(`${relative(native, path)} ${stats.mode.toString(8)} ${content}\n`);
   }
   return hash.digest('hex').slice(0, 12);
