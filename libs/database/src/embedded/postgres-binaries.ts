@@ -67,11 +67,13 @@ async function stagedCopy(packaged: PackagedBinaries): Promise<PostgresBinaries>
   );
   if (!existsSync(target)) {
     const partial = `${target}.partial-${randomBytes(6).toString('hex')}`;
-    await cp(packaged.native, partial, { recursive: true, verbatimSymlinks: true });
-    await rename(partial, target).catch(async (error: NodeJS.ErrnoException) => {
+    try {
+      await cp(packaged.native, partial, { recursive: true, verbatimSymlinks: true });
+      await rename(partial, target);
+    } catch (error) {
       await rm(partial, { recursive: true, force: true });
-      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-    });
+      if (!existsSync(target)) throw error; // else another process's copy won the race: use it
+    }
   }
   return { initdb: join(target, 'bin', 'initdb'), postgres: join(target, 'bin', 'postgres') };
 }
