@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,11 +30,10 @@ describe('Postgres restarted under a running broker', () => {
   let broker: RunningBroker;
   // A server of its own: stopping the one every other spec file uses would break them.
   const startPostgres = () =>
-    startEmbeddedPostgres(join(dir, 'data'), { databaseName: 'broker', fsync: false });
+    startEmbeddedPostgres(dir, { databaseName: 'broker', fsync: false, temporary: true });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'broker-chaos-pg-'));
-    await chmod(dir, 0o711); // as root, Postgres runs as the postgres user and must reach its directory
     postgres = await startPostgres();
     sandbox = await startShortLivedSandbox(TTL_SECONDS, sandboxUsers(2));
     fleet = new BrokerFleet({
@@ -49,7 +48,7 @@ describe('Postgres restarted under a running broker', () => {
     await stopAllLoops();
     await fleet?.killAll();
     await sandbox?.close();
-    await postgres?.stop();
+    await postgres?.discard();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

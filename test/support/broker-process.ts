@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
-const MAIN = join(process.cwd(), 'dist', 'apps', 'broker', 'src', 'main.js');
+const MAIN = join('dist', 'apps', 'broker', 'src', 'main.js');
 
 export interface BrokerProcess {
   child: ChildProcessByStdio<null, Readable, Readable>;
@@ -18,10 +18,11 @@ export interface BrokerProcess {
 
 /**
  * Runs the built broker (`npm test` builds first) as its own process, as an operator would, so
- * start-up, signals and crashes are exercised for real.
+ * start-up, signals and crashes are exercised for real. `cwd` is the checkout it runs from.
  */
-export function spawnBroker(env: NodeJS.ProcessEnv): BrokerProcess {
-  const child = spawn(process.execPath, [MAIN], {
+export function spawnBroker(env: NodeJS.ProcessEnv, cwd = process.cwd()): BrokerProcess {
+  const child = spawn(process.execPath, [join(cwd, MAIN)], {
+    cwd,
     env: { PATH: process.env.PATH, PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { pino } from 'pino';
 import { ConfigError, loadBrokerConfig } from '#libs/config';
+import { EmbeddedPostgresError } from '#libs/database';
 import { createBrokerApp } from './bootstrap/create-app.js';
-import { startRuntime } from './bootstrap/runtime.js';
+import { type Runtime, startRuntime } from './bootstrap/runtime.js';
 
 const log = pino({ name: 'broker' });
 
@@ -25,7 +26,18 @@ if (generated) {
   );
 }
 
-const runtime = await startRuntime(config, log);
+/** A reason the embedded Postgres cannot run here is the operator's to fix: one sentence, no stack. */
+async function startRuntimeOrExit(): Promise<Runtime> {
+  try {
+    return await startRuntime(config, log);
+  } catch (error) {
+    if (!(error instanceof EmbeddedPostgresError)) throw error;
+    console.error(error.message);
+    return process.exit(1);
+  }
+}
+
+const runtime = await startRuntimeOrExit();
 const app = await createBrokerApp(config, runtime.databaseUrl);
 await app.listen({ port: config.http.port, host: config.http.host });
 log.info({ url: await app.getUrl(), docs: `${config.http.publicUrl}/docs` }, 'broker ready');

@@ -1,4 +1,5 @@
 export {
+  EmbeddedPostgresError,
   runningEmbeddedPostgresUrl,
   startEmbeddedPostgres,
   type EmbeddedDatabase,

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -8,17 +8,15 @@ import { TEMPLATE_ENV } from './test-database.js';
 const TEMPLATE_NAME = 'broker_template';
 
 async function embeddedServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  // A cluster per test run, so runs in parallel (several checkouts, CI) never share a server.
-  const dir = await mkdtemp(join(tmpdir(), 'broker-test-pg-'));
-  await chmod(dir, 0o711); // as root, Postgres runs as the postgres user and must reach its directory
-  const server = await startEmbeddedPostgres(join(dir, 'data'), { databaseName: 'postgres', fsync: false });
-  return {
-    url: server.url,
-    stop: async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  // A throw-away cluster per test run, so runs in parallel (several checkouts, CI) never share a
+  // server; discarded afterwards, wherever it lives (as root, maybe outside TMPDIR).
+  const dataDir = await mkdtemp(join(tmpdir(), 'broker-test-pg-'));
+  const server = await startEmbeddedPostgres(dataDir, {
+    databaseName: 'postgres',
+    fsync: false,
+    temporary: true,
+  });
+  return { url: server.url, stop: () => server.discard() };
 }
 
 /**

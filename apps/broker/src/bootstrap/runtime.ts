@@ -46,27 +46,31 @@ async function startSandboxIfNeeded(
 /**
  * Starts what the broker needs before Nest: the embedded Postgres when no DATABASE_URL is
  * configured, the sandbox in development, and pending migrations (serialised across replicas by an
- * advisory lock, see libs/database).
+ * advisory lock, see libs/database). Should one of them fail, what already started is stopped
+ * again before the error goes on (an embedded Postgres would otherwise outlive the broker).
  */
 export async function startRuntime(config: BrokerConfig, log: Logger): Promise<Runtime> {
   const stops: (() => Promise<void>)[] = [];
-  const stopSandbox = await startSandboxIfNeeded(config, log);
-  if (stopSandbox) stops.push(stopSandbox);
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    const embedded = await startEmbeddedPostgres(config.dataDir, {
-      log: (line) => log.debug({ postgres: line }),
-    });
-    stops.push(() => embedded.stop());
-    databaseUrl = embedded.url;
-    log.info({ dataDir: config.dataDir }, 'embedded Postgres started');
-  }
-  const applied = await applyPendingMigrations(databaseUrl);
-  log.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
-  return {
-    databaseUrl,
-    stop: async () => {
-      for (const stop of stops.reverse()) await stop();
-    },
+  const stop = async () => {
+    for (const next of stops.reverse()) await next();
   };
+  try {
+    const stopSandbox = await startSandboxIfNeeded(config, log);
+    if (stopSandbox) stops.push(stopSandbox);
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = await startEmbeddedPostgres(config.dataDir, {
+        log: (line) => log.debug({ postgres: line }),
+      });
+      stops.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+      log.info({ dataDir: config.dataDir }, 'embedded Postgres started');
+    }
+    const applied = await applyPendingMigrations(databaseUrl);
+    log.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+    return { databaseUrl, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
