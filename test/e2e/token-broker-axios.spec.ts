@@ -22,7 +22,12 @@ describe('attachTokenBroker (axios) against the broker and sipgate', () => {
   let baseUrl: string;
   let apiKey: string;
   beforeAll(async () => {
-    broker = await startSandboxedBroker({ sandboxOptions: { users: sandboxUsers(4) } });
+    // A short margin: a token younger than the margin is never refreshed on demand, however long a
+    // read asks it to last (no refresh storms), so the forced renewal below waits that long first.
+    broker = await startSandboxedBroker({
+      env: { REFRESH_MARGIN_SECONDS: '2' },
+      sandboxOptions: { users: sandboxUsers(4) },
+    });
     baseUrl = await serveBroker(broker);
     apiKey = await createTokenReaderKey(broker);
   });
@@ -94,6 +99,7 @@ describe('attachTokenBroker (axios) against the broker and sipgate', () => {
     const { api, sent, brokerRequests } = sipgateApi(connection.id);
     await api.get('authorization/userinfo');
     broker.sandbox.revokeGrantsOf('w3');
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // older than the margin
 
     const error = await api.get('authorization/userinfo').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReauthRequiredError);

@@ -3,6 +3,7 @@ import type { SandboxPat } from '#libs/sandbox';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { ChangeFeed } from '../../apps/broker/src/change-feed/change-feed.service.js';
 import { ConnectionsRepository } from '../../apps/broker/src/connections/connections.repository.js';
+import { TokenCache } from '../../apps/broker/src/tokens/token-cache.js';
 import { readToken } from '../support/connect-flow.js';
 import { connectPat, sandboxUsers } from '../support/consumer-fixture.js';
 import { startSandboxedBroker, type SandboxedBroker } from '../support/sandboxed-broker.js';
@@ -125,7 +126,15 @@ describe('token cache and disconnects', () => {
 
   it('while Postgres is away, serves what it has cached and asks Postgres about it once a second, not per read', async () => {
     const connection = await connectPat(replicaA, pats[4]!);
-    expect((await readToken(replicaA, connection.id)).statusCode).toBe(200); // cached on A
+    // Cached on A, after the connect's own change notice (which drops what was cached before it).
+    const cache = replicaA.app.get(TokenCache);
+    expect(
+      await waitFor(async () => {
+        expect((await readToken(replicaA, connection.id)).statusCode).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return cache.get(connection.id) !== undefined;
+      }, 5_000),
+    ).toBe(true);
     const feed = replicaA.app.get(ChangeFeed);
     const repository = replicaA.app.get(ConnectionsRepository, { strict: false });
     const loads = jest.spyOn(repository, 'readCredential');
