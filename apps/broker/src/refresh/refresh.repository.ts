@@ -6,6 +6,8 @@ import { ConnectionChangeRecorder, SNAPSHOT_FIELDS } from '../connections/connec
 import type { ConnectionSnapshot } from '../connections/connection-events.js';
 import { ConnectionSecrets } from '../connections/connection-secrets.js';
 import { claimDueQuery } from './claim-due.query.js';
+import { claimable } from './lease-rule.js';
+import { TakeoverGuard } from './takeover-guard.js';
 
 /** A replica's exclusive right, until `leaseExpiresAt`, to spend the connection's refresh token. */
 export interface RefreshClaim {
@@ -47,7 +49,9 @@ export interface SealedRefresh {
 /**
  * The refresher's queries on `connections`. Concurrency rules, for any number of replicas:
  * - A refresh token is spent only under a lease taken by a single conditional UPDATE (the row lock
- *   makes it atomic); lease times use the database clock, so replica clock skew cannot matter.
+ *   makes it atomic); lease times use the database clock, so replica clock skew cannot matter. When
+ *   a lease counts as free is the lease rule's (lease-rule.ts), applied to every statement that may
+ *   take a row with this process's standing (TakeoverGuard).
  * - Results are written back by compare-and-swap on the refresh token that was spent, not on the
  *   lease: a replica whose lease ran out (the database was away while it held fresh tokens) may
  *   still store them, because as long as the row holds the token it spent nobody has newer ones;
@@ -59,6 +63,7 @@ export class RefreshRepository {
     private readonly prisma: PrismaService,
     private readonly secrets: ConnectionSecrets,
     private readonly changes: ConnectionChangeRecorder,
+    private readonly guard: TakeoverGuard,
   ) {}
 
   /** `ifVersion`: claim only if the row still holds that version (the caller found its token too old). */
@@ -73,7 +78,7 @@ export class RefreshRepository {
          SET lease_token = ${leaseToken}::uuid, lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}::float8)
        WHERE id = ${connectionId}::uuid AND type = 'oauth' AND status = 'active'
          AND refresh_token_ciphertext IS NOT NULL
-         AND (lease_expires_at IS NULL OR lease_expires_at < now())
+         AND ${claimable(this.guard.standing())}
          AND (${ifVersion ?? null}::int IS NULL OR version = ${ifVersion ?? null}::int)
       RETURNING refresh_token_ciphertext AS consumed, failure_count AS "failureCount"`;
     if (row) {
@@ -108,7 +113,7 @@ export class RefreshRepository {
         failureCount: number;
         refreshDueAt: Date | null;
       }[]
-    >(claimDueQuery(limit, leaseMs / 1000));
+    >(claimDueQuery(limit, leaseMs / 1000, this.guard.standing()));
     return rows.map((row) => ({
       ...row,
       refreshToken: this.secrets.open(row.connectionId, 'refresh_token', row.consumed),
@@ -117,7 +122,8 @@ export class RefreshRepository {
 
   /**
    * Connections whose refresh token has run out can never be refreshed again: say so now, instead of
-   * letting readers find out one by one.
+   * letting readers find out one by one. Not while a refresher may still be storing a token it got
+   * just before the end (the lease rule), or its write-back would be refused and the session lost.
    */
   async markExpiredRefreshTokens(): Promise<string[]> {
     const rows = await this.changes.writeAndRecord(
@@ -128,7 +134,7 @@ export class RefreshRepository {
            SET status = 'reauth_required', refresh_due_at = NULL, version = version + 1, updated_at = now(),
                last_error = 'the refresh token expired at ' || to_char(refresh_token_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; connect the account again'
          WHERE type = 'oauth' AND status = 'active' AND refresh_token_expires_at < now()
-           AND (lease_expires_at IS NULL OR lease_expires_at < now())
+           AND ${claimable(this.guard.standing())}
         RETURNING id, status, label, sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId"`,
     );
     return rows.map((row) => row.id);
@@ -147,7 +153,11 @@ export class RefreshRepository {
 
   /**
    * Stores rotated tokens and releases the lease in one statement, returning the row's new version.
-   * Null: the spent token was replaced meanwhile.
+   * Null: the row is no longer as the claim found it (the spent token was replaced, or the row left
+   * `active`), so this late write must not undo what happened meanwhile: a connection another
+   * replica marked reauth_required after spending the same token (the lease rule's residual case)
+   * stays so, instead of silently holding tokens of a session sipgate has ended. The lease is not
+   * part of it: a holder whose lease ran out may still store (see the class comment).
    */
   async complete(claim: RefreshClaim, sealed: SealedRefresh): Promise<number | null> {
     const { result } = sealed;
@@ -159,7 +169,11 @@ export class RefreshRepository {
       : [Buffer.from(claim.consumed)];
     const write = (db: Prisma.TransactionClient) =>
       db.connection.updateManyAndReturn({
-        where: { id: claim.connectionId, refreshTokenCiphertext: { in: current } },
+        where: {
+          id: claim.connectionId,
+          status: ConnectionStatus.active,
+          refreshTokenCiphertext: { in: current },
+        },
         data: {
           status: ConnectionStatus.active,
           accessTokenCiphertext: sealed.accessToken,
