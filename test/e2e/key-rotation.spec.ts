@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +6,10 @@ import { generateEncryptionKey, EncryptionKeyring } from '#libs/crypto';
 import { startSandbox, type Sandbox } from '#libs/sandbox';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { rotateKeys } from '../../apps/broker/src/key-rotation/rotate-keys.js';
+import { leaseMsFor } from '../../apps/broker/src/refresh/lease-rule.js';
 import { connectOAuth, loginAtSandbox, readToken } from '../support/connect-flow.js';
 import { sql } from '../support/sql.js';
+import { runRotateKeysCli as runCli } from '../support/rotate-keys-cli.js';
 import {
   PUBLIC_URL,
   startSandboxedBroker,
@@ -19,7 +19,6 @@ import {
 
 const k1 = generateEncryptionKey('k1');
 const k2 = generateEncryptionKey('k2');
-const CLI = join(process.cwd(), 'dist', 'apps', 'broker', 'src', 'key-rotation', 'rotate-keys.cli.js');
 
 /** Which key sealed each stored secret, read from the ciphertext header (version, id length, id). */
 async function keyIdsInUse(url: string): Promise<string[]> {
@@ -112,6 +111,7 @@ describe('key rotation', () => {
     const first = await rotateKeys({
       databaseUrl: database.url,
       keyring: EncryptionKeyring.parse(`${k2},${k1}`),
+      takeoverGraceMs: leaseMsFor(during.config),
       batchSize: 2,
       maxPasses: 1,
       onProgress: (p) => progress.push(`${p.table} ${p.reEncrypted}/${p.pending}`),
@@ -138,6 +138,7 @@ describe('key rotation', () => {
     const second = await rotateKeys({
       databaseUrl: database.url,
       keyring: EncryptionKeyring.parse(`${k2},${k1}`),
+      takeoverGraceMs: leaseMsFor(during.config),
     });
     expect(second.complete).toBe(true);
     expect(second.tables.map((t) => [t.table, t.reEncrypted])).toEqual([
@@ -198,12 +199,3 @@ describe('key rotation', () => {
     expect(broken.output).toContain('BROKER_ENCRYPTION_KEYS');
   });
 });
-
-async function runCli(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [CLI], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
-}

@@ -65,10 +65,10 @@ export class KeyRotationRepository {
    * Writes the re-sealed values in one statement, each row by compare-and-swap on every secret
    * column: a row whose ciphertext changed since it was read (a refresh stored new tokens, a
    * reconnect, a delete) is left alone, since its new value was sealed under the primary key
-   * of whoever wrote it and the value read here is stale. Rows that are busy are left alone as well.
-   * Returns the ids written.
+   * of whoever wrote it and the value read here is stale. Rows that are busy are left alone as well
+   * (`takeover`: see SecretTable.busyWhen). Returns the ids written.
    */
-  async compareAndSwap(table: SecretTable, rewrites: Rewrite[]): Promise<Set<string>> {
+  async compareAndSwap(table: SecretTable, rewrites: Rewrite[], takeover: boolean): Promise<Set<string>> {
     if (rewrites.length === 0) return new Set();
     const n = table.columns.length;
     const arrays = [`$1::uuid[]`];
@@ -83,7 +83,7 @@ export class KeyRotationRepository {
     const aliases = ['id', ...Array.from({ length: n }, (_, i) => [`old${i}`, `new${i}`]).flat()];
     const sets = table.columns.map((column, i) => `${column.name} = v.new${i}`).join(', ');
     const matches = table.columns.map((column, i) => `t.${column.name} IS NOT DISTINCT FROM v.old${i}`);
-    const notBusy = table.busyWhen ? [`NOT (${table.busyWhen('t')})`] : [];
+    const notBusy = table.busyWhen ? [`NOT (${table.busyWhen('t', takeover)})`] : [];
     const { rows } = await this.pool.query<{ id: string }>(
       `UPDATE ${table.table} t SET ${sets}
          FROM unnest(${arrays.join(', ')}) AS v(${aliases.join(', ')})

@@ -4,6 +4,7 @@
 // (see the output); 2: bad configuration or arguments.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadBrokerConfig } from '#libs/config';
+import { leaseMsFor } from '../refresh/lease-rule.js';
 import { rotateKeys, type RotationProgress, type RotationReport } from './rotate-keys.js';
 import { rotationDatabase } from './rotation-database.js';
 
@@ -60,6 +61,7 @@ async function main(): Promise<number> {
     const report = await rotateKeys({
       databaseUrl: database.url,
       keyring: config.encryptionKeys,
+      takeoverGraceMs: leaseMsFor(config),
       ...run,
       onProgress: (progress) => console.log(line(progress)),
     });

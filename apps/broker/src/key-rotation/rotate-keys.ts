@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { DecryptionError, type EncryptionKeyring, SecretCipher } from '#libs/crypto';
@@ -32,6 +33,11 @@ export interface RotationOptions {
   databaseUrl: string;
   /** The keyring as the broker loads it: the first key is the one to re-encrypt under. */
   keyring: EncryptionKeyring;
+  /**
+   * The brokers' takeover grace, their lease length (leaseMsFor): until the rotation has run this
+   * long, it leaves every leased row alone, expired lease or not (secret-tables.ts).
+   */
+  takeoverGraceMs: number;
   batchSize?: number;
   /** Passes over a table while rows are skipped because they are busy or changed. */
   maxPasses?: number;
@@ -50,12 +56,17 @@ export interface RotationOptions {
  * memory between decrypt and encrypt.
  */
 export async function rotateKeys(options: RotationOptions): Promise<RotationReport> {
+  const startedAt = performance.now();
+  const clock = {
+    takeover: () => performance.now() - startedAt >= options.takeoverGraceMs,
+    graceLeftMs: () => Math.max(0, startedAt + options.takeoverGraceMs - performance.now()),
+  };
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
   pool.on('error', () => undefined); // an idle client dropped by the server is replaced on checkout
   try {
     const repository = new KeyRotationRepository(pool);
     const tables: TableReport[] = [];
-    for (const table of SECRET_TABLES) tables.push(await rotateTable(repository, table, options));
+    for (const table of SECRET_TABLES) tables.push(await rotateTable(repository, table, options, clock));
     const complete = tables.every((table) => table.remaining === 0);
     return { primaryKeyId: options.keyring.primaryKeyId, tables, complete };
   } finally {
@@ -67,6 +78,7 @@ async function rotateTable(
   repository: KeyRotationRepository,
   table: SecretTable,
   options: RotationOptions,
+  clock: { takeover(): boolean; graceLeftMs(): number },
 ): Promise<TableReport> {
   const { keyring } = options;
   const cipher = new SecretCipher(keyring);
@@ -99,7 +111,7 @@ async function rotateTable(
         table.table,
         rewrites.map((r) => r.id),
       );
-      const written = await repository.compareAndSwap(table, rewrites);
+      const written = await repository.compareAndSwap(table, rewrites, clock.takeover());
       progress.reEncrypted += written.size;
       skippedThisPass += rewrites.length - written.size;
       progress.skipped += rewrites.length - written.size;
@@ -109,7 +121,10 @@ async function rotateTable(
     }
     // Skipped rows are mostly being refreshed right now; give the leases a moment before looking again.
     if (skippedThisPass === 0 || pass === maxPasses) break;
-    await sleep(options.passDelayMs ?? 2_000);
+    // The last pass waits out the takeover grace, so that a lease a crashed broker left behind counts
+    // as abandoned by then and a run with no broker around (none to take such rows over) finishes.
+    const passDelayMs = options.passDelayMs ?? 2_000;
+    await sleep(pass === maxPasses - 1 ? Math.max(passDelayMs, clock.graceLeftMs()) : passDelayMs);
   }
   return {
     ...progress,

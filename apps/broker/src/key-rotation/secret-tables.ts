@@ -1,5 +1,6 @@
 import { connectionSecretAad } from '../connections/connection-secrets.js';
 import { verifierAad } from '../oauth/oauth-attempts.repository.js';
+import { leaseFreeText } from '../refresh/lease-rule.js';
 
 /** A bytea column holding a sealed secret, and the associated data it is sealed with. */
 export interface SecretColumn {
@@ -12,9 +13,10 @@ export interface SecretTable {
   columns: SecretColumn[];
   /**
    * SQL condition (on the row alias given) under which a row must not be rewritten now, or null.
-   * Evaluated inside the compare-and-swap UPDATE, so it is checked under the row lock.
+   * Evaluated inside the compare-and-swap UPDATE, so it is checked under the row lock. `takeover`:
+   * the rotation has had the database long enough to treat expired leases as abandoned.
    */
-  busyWhen: ((row: string) => string) | null;
+  busyWhen: ((row: string, takeover: boolean) => string) | null;
 }
 
 /**
@@ -29,12 +31,13 @@ export const SECRET_TABLES: readonly SecretTable[] = [
       { name: 'access_token_ciphertext', aad: (id) => connectionSecretAad(id, 'access_token') },
       { name: 'refresh_token_ciphertext', aad: (id) => connectionSecretAad(id, 'refresh_token') },
     ],
-    // A refresher holding a lease (or one whose lease ran out a moment ago, still retrying its
-    // write-back while the database was away) stores its result by compare-and-swap on the refresh
-    // token ciphertext it spent. Re-sealing that ciphertext under it would make its write fail and
-    // lose the freshly rotated refresh token, so leased rows wait for a later pass.
-    busyWhen: (row) =>
-      `${row}.lease_expires_at IS NOT NULL AND ${row}.lease_expires_at > now() - interval '5 minutes'`,
+    // A refresher holding a lease, or one whose lease ran out while the database was away and that
+    // is still retrying its write-back, stores its result by compare-and-swap on the refresh token
+    // ciphertext it spent. Re-sealing that ciphertext under it would make its write fail and log out
+    // the freshly rotated session, so the rotation leaves a row exactly as long as a refresher would
+    // not take it over: the lease rule (lease-rule.ts), with the rotation's own start as the moment
+    // it regained the database (it is a process of its own, and any failed query ends its run).
+    busyWhen: (row, takeover) => `NOT ${leaseFreeText(row, takeover)}`,
   },
   {
     table: 'oauth_attempts',

@@ -6,6 +6,8 @@ import { AuditRecorder, type AuditContext } from '../audit/audit-recorder.js';
 import { ConnectionChangeRecorder, SNAPSHOT_FIELDS } from '../connections/connection-change-recorder.js';
 import { ConnectionSecrets } from '../connections/connection-secrets.js';
 import { claimDueQuery } from './claim-due.query.js';
+import { claimable } from './lease-rule.js';
+import { TakeoverGuard } from './takeover-guard.js';
 import { setAsideStatement, type SetAsideClaim, type UnreadableLease } from './set-aside.js';
 
 /** A replica's exclusive right, until `leaseExpiresAt`, to spend the connection's refresh token. */
@@ -61,7 +63,9 @@ export interface SealedRefresh {
 /**
  * The refresher's queries on `connections`. Concurrency rules, for any number of replicas:
  * - A refresh token is spent only under a lease taken by a single conditional UPDATE (the row lock
- *   makes it atomic); lease times use the database clock, so replica clock skew cannot matter.
+ *   makes it atomic); lease times use the database clock, so replica clock skew cannot matter. When
+ *   a lease counts as free is the lease rule's (lease-rule.ts), applied to every statement that may
+ *   take a row with this process's standing (TakeoverGuard).
  * - Results are written back by compare-and-swap on the refresh token that was spent, not on the
  *   lease: a replica whose lease ran out (the database was away while it held fresh tokens) may
  *   still store them, because as long as the row holds the token it spent nobody has newer ones;
@@ -74,6 +78,7 @@ export class RefreshRepository {
     private readonly secrets: ConnectionSecrets,
     private readonly changes: ConnectionChangeRecorder,
     private readonly audit: AuditRecorder,
+    private readonly guard: TakeoverGuard,
   ) {}
 
   /** Records an admin's "refresh now" if the connection is one to refresh: refusals are not recorded. */
@@ -99,7 +104,7 @@ export class RefreshRepository {
          SET lease_token = ${leaseToken}::uuid, lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}::float8)
        WHERE id = ${connectionId}::uuid AND type = 'oauth' AND status = 'active'
          AND refresh_token_ciphertext IS NOT NULL
-         AND (lease_expires_at IS NULL OR lease_expires_at < now())
+         AND ${claimable(this.guard.standing())}
          AND (${ifVersion ?? null}::int IS NULL OR version = ${ifVersion ?? null}::int)
       RETURNING id, refresh_token_ciphertext AS consumed, failure_count AS "failureCount"`;
     if (row) {
@@ -128,7 +133,9 @@ export class RefreshRepository {
 
   /** Leases up to `limit` due connections (see claimDueQuery) and opens their refresh tokens. */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedBatch> {
-    return this.openLeased(await this.prisma.$queryRaw<LeasedRow[]>(claimDueQuery(limit, leaseMs / 1000)));
+    return this.openLeased(
+      await this.prisma.$queryRaw<LeasedRow[]>(claimDueQuery(limit, leaseMs / 1000, this.guard.standing())),
+    );
   }
 
   /**
@@ -163,7 +170,11 @@ export class RefreshRepository {
 
   /**
    * Stores rotated tokens and releases the lease in one statement, returning the row's new version.
-   * Null: the spent token was replaced meanwhile.
+   * Null: the row is no longer as the claim found it (the spent token was replaced, or the row left
+   * `active`), so this late write must not undo what happened meanwhile: a connection another
+   * replica marked reauth_required after spending the same token (the lease rule's residual case)
+   * stays so, instead of silently holding tokens of a session sipgate has ended. The lease is not
+   * part of it: a holder whose lease ran out may still store (see the class comment).
    */
   async complete(claim: RefreshClaim, sealed: SealedRefresh): Promise<number | null> {
     const { result } = sealed;
@@ -175,7 +186,11 @@ export class RefreshRepository {
       : [Buffer.from(claim.consumed)];
     const write = (db: Prisma.TransactionClient) =>
       db.connection.updateManyAndReturn({
-        where: { id: claim.connectionId, refreshTokenCiphertext: { in: current } },
+        where: {
+          id: claim.connectionId,
+          status: ConnectionStatus.active,
+          refreshTokenCiphertext: { in: current },
+        },
         data: {
           status: ConnectionStatus.active,
           accessTokenCiphertext: sealed.accessToken,

@@ -25,21 +25,33 @@ import { ConnectionEvents } from '../connections/connection-events.js';
 import { RefreshMetrics } from '../metrics/refresh-metrics.js';
 import type { SetAsideClaim } from './set-aside.js';
 import { UnrenewableConnectionsRepository } from './unrenewable-connections.repository.js';
+import { DatabaseAvailability } from './database-availability.js';
+import { leaseMsFor } from './lease-rule.js';
+import { TakeoverGuard } from './takeover-guard.js';
 
 /** How often a reader waiting on another replica's lease looks at the row again. */
 const LEASE_POLL_MS = 150;
+/**
+ * A failed write-back is retried as soon as the database answers again (`min` apart, should it fail
+ * while the database answers) and at least every `max`: well within the takeover grace other
+ * claimers give a holder once they regain the database (lease-rule.ts).
+ */
+const WRITE_BACK_RETRY_MS = { min: 250, max: 1_000 };
+/** A holder retries about once a second for the whole outage: log the first failure and every tenth. */
+const WRITE_BACK_LOG_EVERY = 10;
 
 /**
  * Spends a connection's refresh token: at most one refresh per connection at a time in this
  * process (concurrent callers share the same promise) and across replicas (a database lease, see
  * RefreshRepository). Rotated tokens are persisted in the same statement that releases the lease;
- * if that write fails they are kept in memory and the write is retried, never dropped.
+ * if that write fails they are kept in memory and the write is retried, never dropped. While it
+ * holds a claim this process never claims that connection again (TakeoverGuard), lease or no lease.
  */
 @Injectable()
 export class TokenRefresher implements OnApplicationShutdown {
   private readonly logger = new Logger(TokenRefresher.name);
   private readonly inFlight = new Map<string, Promise<UsableCredential>>();
-  /** Longer than a whole sipgate call (the HTTP timeout) plus the write-back, so a live holder never loses it. */
+  /** See leaseMsFor. */
   readonly leaseMs: number;
 
   constructor(
@@ -50,8 +62,10 @@ export class TokenRefresher implements OnApplicationShutdown {
     private readonly events: ConnectionEvents,
     private readonly unrenewable: UnrenewableConnectionsRepository,
     private readonly metrics: RefreshMetrics,
+    private readonly guard: TakeoverGuard,
+    private readonly database: DatabaseAvailability,
   ) {
-    this.leaseMs = Math.max(10_000, config.sipgate.httpTimeoutMs * 3);
+    this.leaseMs = leaseMsFor(config);
   }
 
   /**
@@ -61,14 +75,13 @@ export class TokenRefresher implements OnApplicationShutdown {
    * (default: the whole lease).
    */
   refresh(connectionId: string, ifVersion?: number, maxLeaseWaitMs?: number): Promise<UsableCredential> {
-    let pending = this.inFlight.get(connectionId);
-    if (!pending) {
-      pending = this.refreshOnce(connectionId, ifVersion, maxLeaseWaitMs ?? this.leaseMs + 5_000).finally(
-        () => this.inFlight.delete(connectionId),
-      );
-      this.inFlight.set(connectionId, pending);
-    }
-    return pending;
+    return (
+      this.inFlight.get(connectionId) ??
+      this.track(
+        connectionId,
+        this.refreshOnce(connectionId, ifVersion, maxLeaseWaitMs ?? this.leaseMs + 5_000),
+      )
+    );
   }
 
   /**
@@ -85,9 +98,7 @@ export class TokenRefresher implements OnApplicationShutdown {
 
   /** Refreshes a connection the scheduler has already leased; on-demand readers join this refresh. */
   refreshClaimed(claim: RefreshClaim): Promise<UsableCredential> {
-    const pending = this.refreshWithLease(claim).finally(() => this.inFlight.delete(claim.connectionId));
-    this.inFlight.set(claim.connectionId, pending);
-    return pending;
+    return this.track(claim.connectionId, this.refreshWithLease(claim));
   }
 
   /** A claimed row was set aside by RefreshRepository (no configured key opens its refresh token). */
@@ -102,6 +113,18 @@ export class TokenRefresher implements OnApplicationShutdown {
   /** Lets refreshes that already spent a refresh token finish storing the new one before the pool closes. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.inFlight.values());
+  }
+
+  /**
+   * The refresh later callers join. An on-demand refresh that lost the lease to a scheduled claim
+   * is replaced by it, and must not remove the scheduled one when it settles.
+   */
+  private track(connectionId: string, refresh: Promise<UsableCredential>): Promise<UsableCredential> {
+    const pending = refresh.finally(() => {
+      if (this.inFlight.get(connectionId) === pending) this.inFlight.delete(connectionId);
+    });
+    this.inFlight.set(connectionId, pending);
+    return pending;
   }
 
   private async refreshOnce(
@@ -145,6 +168,15 @@ export class TokenRefresher implements OnApplicationShutdown {
   }
 
   private async refreshWithLease(claim: RefreshClaim): Promise<UsableCredential> {
+    this.guard.hold(claim.connectionId);
+    try {
+      return await this.spend(claim);
+    } finally {
+      this.guard.release(claim.connectionId);
+    }
+  }
+
+  private async spend(claim: RefreshClaim): Promise<UsableCredential> {
     let tokens: TokenSet;
     try {
       tokens = await this.oauth.refresh(claim.refreshToken);
@@ -197,17 +229,23 @@ export class TokenRefresher implements OnApplicationShutdown {
     };
   }
 
-  /** Retries the write-back until it lands or is refused: the fresh refresh token may be the only valid one. */
+  /**
+   * Retries the write-back until it lands or is refused: the fresh refresh token may be the only
+   * valid one. It waits for the database rather than backing off, so that after an outage of any
+   * length it stores within a moment of the database's return (lease-rule.ts, invariant 2).
+   */
   private async persist(claim: RefreshClaim, sealed: SealedRefresh): Promise<number | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.refreshes.complete(claim, sealed);
       } catch (error) {
-        this.logger.error(
-          { connectionId: claim.connectionId, attempt, err: describe(error) },
-          'storing rotated tokens failed; keeping them in memory and retrying',
-        );
-        await sleep(Math.min(5_000, 250 * 2 ** Math.min(attempt, 5)));
+        if (attempt === 1 || attempt % WRITE_BACK_LOG_EVERY === 0) {
+          this.logger.error(
+            { connectionId: claim.connectionId, attempt, err: describe(error) },
+            'storing rotated tokens failed; keeping them in memory and retrying',
+          );
+        }
+        await Promise.all([sleep(WRITE_BACK_RETRY_MS.min), this.database.recheck(WRITE_BACK_RETRY_MS.max)]);
       }
     }
   }

@@ -2,19 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '#libs/database';
 import { ConnectionChangeRecorder } from '../connections/connection-change-recorder.js';
 import type { ConnectionSnapshot } from '../connections/connection-events.js';
+import { claimable } from './lease-rule.js';
+import { TakeoverGuard } from './takeover-guard.js';
 
 export type MarkedConnection = ConnectionSnapshot & { lastError: string };
 
 /**
  * OAuth connections that can never be refreshed again: their refresh token has run out, or they
  * have none (sipgate sent none) and their access token has expired. Until then such a connection
- * is `active` and its token is served.
+ * is `active` and its token is served. Not while a refresher may still be storing a token it got
+ * just before the end (the lease rule), or its write-back would be refused and the session lost.
  */
 @Injectable()
 export class UnrenewableConnectionsRepository {
   constructor(
     private readonly prisma: PrismaService,
     private readonly changes: ConnectionChangeRecorder,
+    private readonly guard: TakeoverGuard,
   ) {}
 
   /**
@@ -35,7 +39,7 @@ export class UnrenewableConnectionsRepository {
          WHERE type = 'oauth' AND status = 'active'
            AND (refresh_token_expires_at < now()
                 OR (refresh_token_ciphertext IS NULL AND access_token_expires_at <= now()))
-           AND (lease_expires_at IS NULL OR lease_expires_at < now())
+           AND ${claimable(this.guard.standing())}
            AND (${connectionId ?? null}::uuid IS NULL OR id = ${connectionId ?? null}::uuid)
         RETURNING id, status, label, sipgate_user_id AS "sipgateUserId", sipgate_account_id AS "sipgateAccountId",
                   last_error AS "lastError"`,
