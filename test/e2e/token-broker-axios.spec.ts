@@ -22,8 +22,8 @@ describe('attachTokenBroker (axios) against the broker and sipgate', () => {
   let baseUrl: string;
   let apiKey: string;
   beforeAll(async () => {
-    // A short margin: a token younger than the margin is never refreshed on demand, however long a
-    // read asks it to last (no refresh storms), so the forced renewal below waits that long first.
+    // A short margin: a token younger than the margin (10 s at least) is never refreshed on demand,
+    // however long a read asks it to last (no refresh storms), so the forced renewal below waits.
     broker = await startSandboxedBroker({
       env: { REFRESH_MARGIN_SECONDS: '2' },
       sandboxOptions: { users: sandboxUsers(4) },
@@ -99,7 +99,7 @@ describe('attachTokenBroker (axios) against the broker and sipgate', () => {
     const { api, sent, brokerRequests } = sipgateApi(connection.id);
     await api.get('authorization/userinfo');
     broker.sandbox.revokeGrantsOf('w3');
-    await new Promise((resolve) => setTimeout(resolve, 3_000)); // older than the margin
+    await new Promise((resolve) => setTimeout(resolve, 11_000)); // older than the 10 s a fresh token is left alone
 
     const error = await api.get('authorization/userinfo').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReauthRequiredError);

@@ -21,7 +21,7 @@ describe('token cache and disconnects', () => {
   let pats: SandboxPat[];
   beforeAll(async () => {
     database = await createTestDatabase();
-    replicaA = await startSandboxedBroker({ database, sandboxOptions: { users: sandboxUsers(5) } });
+    replicaA = await startSandboxedBroker({ database, sandboxOptions: { users: sandboxUsers(6) } });
     replicaB = await startSandboxedBroker({ database, sandbox: replicaA.sandbox });
     pats = replicaA.sandbox.pats();
   });
@@ -156,4 +156,34 @@ describe('token cache and disconnects', () => {
     }
     expect(await waitFor(async () => feed.healthy, 10_000)).toBe(true);
   }, 20_000);
+
+  it('does not serve a cached PAT whose disconnect was noticed while its database read was failing', async () => {
+    const connection = await connectPat(replicaA, pats[5]!);
+    const cache = replicaA.app.get(TokenCache);
+    expect(
+      await waitFor(async () => {
+        expect((await readToken(replicaA, connection.id)).statusCode).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return cache.get(connection.id) !== undefined;
+      }, 5_000),
+    ).toBe(true);
+    const feed = replicaA.app.get(ChangeFeed);
+    const repository = replicaA.app.get(ConnectionsRepository, { strict: false });
+    let fail: ((error: Error) => void) | undefined;
+    const spy = jest
+      .spyOn(repository, 'readCredential')
+      .mockImplementationOnce(() => new Promise((_resolve, reject) => (fail = reject)));
+    await feed.stop(); // from now on an entry older than 1 s is read again from the database
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const read = readToken(replicaA, connection.id);
+      expect(await waitFor(async () => fail !== undefined, 5_000)).toBe(true);
+      feed.deliverLocally('connection', connection.id); // this replica's own disconnect, as it commits
+      fail!(new Error('connect ECONNREFUSED'));
+      expect((await read).statusCode).toBe(503);
+    } finally {
+      spy.mockRestore();
+      await feed.start();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import {
   AuthenticationUnavailableError,
   UnauthorizedError,
 } from '../problems/auth-errors.js';
+import { AcceptedKeys } from './accepted-keys.js';
 import { KeyLookupGate } from './key-lookup-gate.js';
 import { BOOTSTRAP_PRINCIPAL, type Principal, SCOPES, type Scope } from './principal.js';
 import { PrincipalCache } from './principal-cache.js';
@@ -51,6 +52,7 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
   private readonly cache = new PrincipalCache(KEY_CACHE_TTL_MS, KEY_CACHE_MAX_ENTRIES);
   private readonly rejected = new RejectedKeys(REJECTED_KEY_TTL_MS, REJECTED_KEYS_MAX_ENTRIES);
   private readonly gate = new KeyLookupGate();
+  private readonly accepted = new AcceptedKeys(KEY_CACHE_MAX_ENTRIES);
   /**
    * Concurrent requests with the same uncached key share one lookup instead of stampeding Postgres.
    * Bounded like the lookups themselves: a new key only gets an entry when the gate admits it.
@@ -103,7 +105,7 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
     if (this.rejected.has(cacheKey)) throw rejection();
 
     const epoch = this.cache.epoch;
-    const lookup = this.lookup(cacheKey, keyHash, cached !== undefined);
+    const lookup = this.lookup(cacheKey, keyHash, cached !== undefined || this.accepted.has(cacheKey));
     if (!lookup) throw new AuthenticationBusyError();
     let principal: Principal | null;
     try {
@@ -113,7 +115,8 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
         { err: error instanceof Error ? error.message : String(error) },
         'API key lookup failed',
       );
-      if (!cached) throw new AuthenticationUnavailableError();
+      // Gone from the cache: a revocation notice arrived while this lookup was failing.
+      if (!cached || !this.cache.get(cacheKey)) throw new AuthenticationUnavailableError();
       // Postgres is unreachable from here, so no revocation can have committed through this replica's
       // view since the entry was read; keep the last answer, re-armed so that each request does not
       // wait for another failing lookup.
@@ -125,9 +128,9 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
   }
 
   /**
-   * One lookup per key at a time. A key accepted before (`known`) goes straight to Postgres: only
-   * real keys get into the PrincipalCache, so there are only so many of them, and revalidating
-   * one must never wait behind a flood. Every other key goes through the gate; undefined when
+   * One lookup per key at a time. A key accepted before (`known`: cached, or in AcceptedKeys after
+   * the cache was cleared) goes straight to Postgres: only real keys get in there, so there are only
+   * so many of them, and revalidating one must never wait behind a flood. Every other key goes through the gate; undefined when
    * the gate is full, and then nothing was asked.
    */
   private lookup(
@@ -146,9 +149,11 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
         const principal = grant && toPrincipal(grant);
         if (principal) {
           this.cache.set(cacheKey, principal, epoch);
+          this.accepted.add(cacheKey);
         } else {
           // Dropped whatever the epoch: an outage must not bring back a key once found revoked.
           this.cache.delete(cacheKey);
+          this.accepted.delete(cacheKey);
           this.rejected.add(cacheKey);
         }
         return principal;

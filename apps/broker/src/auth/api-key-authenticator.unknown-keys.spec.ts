@@ -59,6 +59,34 @@ describe('ApiKeyAuthenticator with keys it does not know', () => {
     expect(calls()).toBe(KEY_LOOKUP_CONCURRENCY + KEY_LOOKUP_QUEUE + 1);
   });
 
+  it('revalidates a key it served before at once after a resync emptied its cache, whatever fills the gate', async () => {
+    const { authenticator, findByHash, resync, store } = setup();
+    store(KEY, grant());
+    await authenticator.authenticate(KEY);
+    const known = hashApiKey(KEY);
+    findByHash.mockImplementation(async (hash) =>
+      hash.equals(known) ? grant() : new Promise<null>(() => undefined),
+    );
+    for (let i = 0; i < KEY_LOOKUP_CONCURRENCY + KEY_LOOKUP_QUEUE; i++) {
+      void authenticator.authenticate(`sgtb_flood_${i}`).catch(() => undefined);
+    }
+    resync(); // the listener reconnected: every cached principal is gone
+    await expect(authenticator.authenticate(KEY)).resolves.toMatchObject({ keyId: ID });
+  });
+
+  it('refuses, rather than serves, a key revoked while its revalidation was failing', async () => {
+    const { authenticator, findByHash, notify, store } = setup();
+    store(KEY, grant());
+    await authenticator.authenticate(KEY);
+    jest.advanceTimersByTime(KEY_CACHE_TTL_MS);
+    let fail!: (error: Error) => void;
+    findByHash.mockImplementation(() => new Promise((_resolve, reject) => (fail = reject)));
+    const pending = authenticator.authenticate(KEY);
+    notify({ kind: 'api_key', id: ID });
+    fail(new Error('connect ECONNREFUSED'));
+    await expect(pending).rejects.toMatchObject({ status: 503 });
+  });
+
   it('never serves a key found revoked from the outage fallback', async () => {
     const { authenticator, store } = setup();
     store(KEY, grant());

@@ -32,6 +32,11 @@ describe('validLongEnough', () => {
     expect(validLongEnough(credential(39, 80), 3600, 60, NOW)).toBe(false);
   });
 
+  it('leaves a fresh token at least 10 s however small the margin, so reads cannot refresh every second', () => {
+    expect(validLongEnough(credential(290, 300), 3600, 1, NOW)).toBe(true);
+    expect(validLongEnough(credential(289, 300), 3600, 1, NOW)).toBe(false);
+  });
+
   it('never bounds a PAT, which never expires', () => {
     expect(validLongEnough(credential(0, null), 3600, 60, NOW)).toBe(true);
   });

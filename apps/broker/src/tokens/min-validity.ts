@@ -10,8 +10,11 @@ import { secondsLeft } from './issued-tokens.js';
  * every replica's cache, and sipgate may throttle the broker's one OAuth client, for every
  * connection, in answer. Past the bound a read gets what a fresh token offers, and its true
  * `expiresIn` tells the consumer so; below it, a read is refreshed for as before. The bound leaves a
- * fresh token `margin` seconds during which no read needs another one.
+ * fresh token `margin` seconds (at least MIN_QUIET_SECONDS) during which no read needs another one.
  */
+/** However small REFRESH_MARGIN_SECONDS is set, a fresh token answers every read for this long. */
+const MIN_QUIET_SECONDS = 10;
+
 export function validLongEnough(
   credential: UsableCredential,
   minValiditySeconds: number,
@@ -19,6 +22,9 @@ export function validLongEnough(
   now: number,
 ): boolean {
   const lifetime = credential.lifetimeSeconds;
-  const promisable = lifetime === null ? Infinity : lifetime - Math.min(marginSeconds, lifetime / 2);
+  const promisable =
+    lifetime === null
+      ? Infinity
+      : lifetime - Math.min(Math.max(marginSeconds, MIN_QUIET_SECONDS), lifetime / 2);
   return secondsLeft(credential, now) >= Math.min(minValiditySeconds, promisable);
 }

@@ -91,10 +91,12 @@ export class TokenCache {
    * read waiting for another failing one (as the API-key cache re-arms its entries). Only while the
    * entry still holds this credential: an invalidation or a newer read wins.
    */
-  rearm(credential: UsableCredential): void {
+  /** False: the entry was dropped (a change notice) since `credential` was read from it; do not serve it. */
+  rearm(credential: UsableCredential): boolean {
     const id = credential.connectionId;
-    if (this.entries.get(id)?.credential === credential)
-      this.entries.set(id, { credential, checkedAt: Date.now() });
+    if (this.entries.get(id)?.credential !== credential) return false;
+    this.entries.set(id, { credential, checkedAt: Date.now() });
+    return true;
   }
 
   get size(): number {

@@ -80,8 +80,13 @@ export class TokensService {
     } catch (error) {
       // Postgres is away: a cached token still valid now (if for less than asked) beats a 503.
       const later = Date.now();
-      if (cached && secondsLeft(cached, later) > 0 && error instanceof StorageUnavailableError) {
-        this.cache.rearm(cached);
+      // Only while it is still the cached entry: a disconnect noticed meanwhile dropped it.
+      if (
+        cached &&
+        secondsLeft(cached, later) > 0 &&
+        error instanceof StorageUnavailableError &&
+        this.cache.rearm(cached)
+      ) {
         return this.served('stale_served', cached, later);
       }
       throw error;
