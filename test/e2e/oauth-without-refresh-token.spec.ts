@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ChangeFeed } from '../../apps/broker/src/change-feed/change-feed.service.js';
 import { RefreshScheduler } from '../../apps/broker/src/refresh/refresh-scheduler.js';
 import { connectOAuth, readToken, type ConnectionJson } from '../support/connect-flow.js';
 import { startSandboxedBroker, type SandboxedBroker } from '../support/sandboxed-broker.js';
@@ -14,13 +15,18 @@ describe('an OAuth connection without a refresh token', () => {
   let unread: ConnectionJson;
   const view = async (id: string) =>
     (await broker.app.inject({ url: `/v1/connections/${id}`, headers: broker.admin })).json<ConnectionJson>();
-  /** Its access token expires, as far as the broker knows (it judges by the stored expiry). */
-  const expire = (id: string) =>
-    sql(
+  /**
+   * Its access token expires, as far as the broker knows (it judges by the stored expiry); the
+   * cached copy is dropped as a change notice would drop it.
+   */
+  const expire = async (id: string) => {
+    await sql(
       broker.database.url,
       `UPDATE connections SET access_token_expires_at = now() - interval '1 second' WHERE id = $1`,
       [id],
     );
+    broker.app.get(ChangeFeed).deliverLocally('connection', id);
+  };
 
   beforeAll(async () => {
     broker = await startSandboxedBroker({
