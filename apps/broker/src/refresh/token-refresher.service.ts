@@ -14,13 +14,9 @@ import {
 } from '../connections/connection.errors.js';
 import { ConnectionsRepository } from '../connections/connections.repository.js';
 import type { UsableCredential } from '../connections/connection.types.js';
-import {
-  RefreshRepository,
-  type RefreshClaim,
-  type RefreshedTokens,
-  type SealedRefresh,
-} from './refresh.repository.js';
-import { refreshDueAt, retryDelayMs } from './refresh-schedule.js';
+import { RefreshRepository, type RefreshClaim, type SealedRefresh } from './refresh.repository.js';
+import { describeRefresh } from './refresh-result.js';
+import { retryDelayMs } from './refresh-schedule.js';
 import { ConnectionEvents } from '../connections/connection-events.js';
 import { RefreshMetrics } from '../metrics/refresh-metrics.js';
 import type { SetAsideClaim } from './set-aside.js';
@@ -183,7 +179,7 @@ export class TokenRefresher implements OnApplicationShutdown {
     } catch (error) {
       return this.handleFailure(claim, error);
     }
-    const result = this.describeResult(tokens);
+    const result = describeRefresh(tokens, this.config.refresh.marginSeconds, Date.now());
     const version = await this.persist(claim, this.refreshes.seal(claim, result));
     if (version === null) {
       // The row moved on while we refreshed (the account was connected again, or disconnected):
@@ -203,29 +199,6 @@ export class TokenRefresher implements OnApplicationShutdown {
       lifetimeSeconds: tokens.expiresIn,
       version,
       retryNotBefore: null,
-    };
-  }
-
-  /** Lifetimes come from each response; nothing assumes sipgate's 300 s. */
-  private describeResult(tokens: TokenSet): RefreshedTokens {
-    const now = Date.now();
-    const accessTokenExpiresAt = new Date(now + tokens.expiresIn * 1000);
-    const due = refreshDueAt(accessTokenExpiresAt, tokens.expiresIn, this.config.refresh.marginSeconds);
-    // Without refresh_expires_in a new refresh token has no known end; without a new one the old end stands.
-    const refreshTokenExpiresAt = tokens.refreshExpiresIn
-      ? new Date(now + tokens.refreshExpiresIn * 1000)
-      : tokens.refreshToken
-        ? null
-        : undefined;
-    const runsOut = refreshTokenExpiresAt && refreshTokenExpiresAt <= due;
-    return {
-      tokens,
-      accessTokenExpiresAt,
-      refreshTokenExpiresAt,
-      refreshDueAt: due,
-      lastError: runsOut
-        ? `the refresh token expires at ${refreshTokenExpiresAt.toISOString()}, before the next refresh; connect the account again before then`
-        : null,
     };
   }
 
