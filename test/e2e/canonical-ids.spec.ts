@@ -157,7 +157,7 @@ describe('ids in any letter case name the same resource', () => {
       requestId: 'canonical-ids-spec',
       statusCode: 204,
     });
-    expect(deleted).toMatchObject({ found: true, refreshToken: expect.any(String) });
+    expect(deleted).toMatchObject({ found: true, refreshToken: { plaintext: expect.any(String) } });
   });
 
   describe.each(ID_ROUTES)('%s', (_route, method, url, payload) => {

@@ -180,11 +180,14 @@ export class TokenRefresher implements OnApplicationShutdown {
       return this.handleFailure(claim, error);
     }
     const result = describeRefresh(tokens, this.config.refresh.marginSeconds, Date.now());
-    const version = await this.persist(claim, this.refreshes.seal(claim, result));
+    const { version, uncertain } = await this.persist(claim, this.refreshes.seal(claim, result));
     if (version === null) {
       // The row moved on while we refreshed (the account was connected again, or disconnected):
-      // our tokens belong to a session nobody will use, so end it.
-      if (tokens.refreshToken) void this.oauth.logout(tokens.refreshToken).catch(() => undefined);
+      // our tokens belong to a session nobody will use, so end it. Unless an earlier attempt may
+      // have committed them: then the row may have moved on *from them* (another replica refreshed
+      // with the token we stored), and a logout would end that live session at Keycloak.
+      if (tokens.refreshToken && !uncertain)
+        void this.oauth.logout(tokens.refreshToken).catch(() => undefined);
       return this.currentCredential(claim.connectionId);
     }
     this.events.emit('connection.refreshed', claim.connectionId);
@@ -207,10 +210,14 @@ export class TokenRefresher implements OnApplicationShutdown {
    * valid one. It waits for the database rather than backing off, so that after an outage of any
    * length it stores within a moment of the database's return (lease-rule.ts, invariant 2).
    */
-  private async persist(claim: RefreshClaim, sealed: SealedRefresh): Promise<number | null> {
+  private async persist(
+    claim: RefreshClaim,
+    sealed: SealedRefresh,
+  ): Promise<{ version: number | null; uncertain: boolean }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.refreshes.complete(claim, sealed);
+        // After a failed attempt nobody knows whether it committed (the answer may be what was lost).
+        return { version: await this.refreshes.complete(claim, sealed), uncertain: attempt > 1 };
       } catch (error) {
         if (attempt === 1 || attempt % WRITE_BACK_LOG_EVERY === 0) {
           this.logger.error(
