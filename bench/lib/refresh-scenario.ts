@@ -126,7 +126,10 @@ function* seedRows(scenario: RefreshScenario, t0: number, ids: string[], dues: F
 /** The claim query of RefreshRepository.claimDue, as EXPLAIN ANALYZE sees it (rolled back). */
 async function explainClaim(db: pg.Pool, leaseSeconds: number, limit: number): Promise<string[]> {
   // As a replica that has long had the database and holds no refresh sees it.
-  const claim = claimDueQuery(limit, leaseSeconds, { takeover: true, held: [] });
+  const claim = claimDueQuery(limit, leaseSeconds, {
+    takeoverUntil: new Date(Date.now() + 60_000),
+    held: [],
+  });
   const client = await db.connect();
   try {
     await client.query('BEGIN');

@@ -37,6 +37,18 @@ describe('token cache and disconnects', () => {
         .statusCode,
     ).toBe(204);
 
+  /** Read on A until A holds it in its cache after the connect's own change notice (which drops what was cached before it). */
+  const cachedOnA = async (id: string) => {
+    const cache = replicaA.app.get(TokenCache);
+    expect(
+      await waitFor(async () => {
+        expect((await readToken(replicaA, id)).statusCode).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return cache.get(id) !== undefined;
+      }, 5_000),
+    ).toBe(true);
+  };
+
   /** Resolves once `replica` has handed the change notice of `id` to its caches. */
   const noticeHandled = (replica: SandboxedBroker, id: string) =>
     new Promise<void>((resolve) => {
@@ -126,15 +138,7 @@ describe('token cache and disconnects', () => {
 
   it('while Postgres is away, serves what it has cached and asks Postgres about it once a second, not per read', async () => {
     const connection = await connectPat(replicaA, pats[4]!);
-    // Cached on A, after the connect's own change notice (which drops what was cached before it).
-    const cache = replicaA.app.get(TokenCache);
-    expect(
-      await waitFor(async () => {
-        expect((await readToken(replicaA, connection.id)).statusCode).toBe(200);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return cache.get(connection.id) !== undefined;
-      }, 5_000),
-    ).toBe(true);
+    await cachedOnA(connection.id);
     const feed = replicaA.app.get(ChangeFeed);
     const repository = replicaA.app.get(ConnectionsRepository, { strict: false });
     const loads = jest.spyOn(repository, 'readCredential');
@@ -159,14 +163,7 @@ describe('token cache and disconnects', () => {
 
   it('does not serve a cached PAT whose disconnect was noticed while its database read was failing', async () => {
     const connection = await connectPat(replicaA, pats[5]!);
-    const cache = replicaA.app.get(TokenCache);
-    expect(
-      await waitFor(async () => {
-        expect((await readToken(replicaA, connection.id)).statusCode).toBe(200);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return cache.get(connection.id) !== undefined;
-      }, 5_000),
-    ).toBe(true);
+    await cachedOnA(connection.id);
     const feed = replicaA.app.get(ChangeFeed);
     const repository = replicaA.app.get(ConnectionsRepository, { strict: false });
     let fail: ((error: Error) => void) | undefined;

@@ -66,9 +66,13 @@ export class KeyRotationRepository {
    * column: a row whose ciphertext changed since it was read (a refresh stored new tokens, a
    * reconnect, a delete) is left alone, since its new value was sealed under the primary key
    * of whoever wrote it and the value read here is stale. Rows that are busy are left alone as well
-   * (`takeover`: see SecretTable.busyWhen). Returns the ids written.
+   * (`takeoverUntil`: see SecretTable.busyWhen). Returns the ids written.
    */
-  async compareAndSwap(table: SecretTable, rewrites: Rewrite[], takeover: boolean): Promise<Set<string>> {
+  async compareAndSwap(
+    table: SecretTable,
+    rewrites: Rewrite[],
+    takeoverUntil: Date | null,
+  ): Promise<Set<string>> {
     if (rewrites.length === 0) return new Set();
     const n = table.columns.length;
     const arrays = [`$1::uuid[]`];
@@ -83,7 +87,7 @@ export class KeyRotationRepository {
     const aliases = ['id', ...Array.from({ length: n }, (_, i) => [`old${i}`, `new${i}`]).flat()];
     const sets = table.columns.map((column, i) => `${column.name} = v.new${i}`).join(', ');
     const matches = table.columns.map((column, i) => `t.${column.name} IS NOT DISTINCT FROM v.old${i}`);
-    const notBusy = table.busyWhen ? [`NOT (${table.busyWhen('t', takeover)})`] : [];
+    const notBusy = table.busyWhen ? [`NOT (${table.busyWhen('t', takeoverUntil)})`] : [];
     const { rows } = await this.pool.query<{ id: string }>(
       `UPDATE ${table.table} t SET ${sets}
          FROM unnest(${arrays.join(', ')}) AS v(${aliases.join(', ')})

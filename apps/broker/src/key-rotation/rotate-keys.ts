@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { DecryptionError, type EncryptionKeyring, SecretCipher } from '#libs/crypto';
 import { KeyRotationRepository, type Rewrite, type SealedRow } from './key-rotation.repository.js';
+import { takeoverDeadline } from '../refresh/lease-rule.js';
 import { SECRET_TABLES, type SecretTable } from './secret-tables.js';
 
 export interface RotationProgress {
@@ -57,13 +58,10 @@ export interface RotationOptions {
  */
 export async function rotateKeys(options: RotationOptions): Promise<RotationReport> {
   const startedAt = performance.now();
-  const clock = {
-    takeover: () => performance.now() - startedAt >= options.takeoverGraceMs,
-    graceLeftMs: () => Math.max(0, startedAt + options.takeoverGraceMs - performance.now()),
-  };
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
   pool.on('error', () => undefined); // an idle client dropped by the server is replaced on checkout
   try {
+    const clock = await rotationClock(pool, startedAt, options.takeoverGraceMs);
     const repository = new KeyRotationRepository(pool);
     const tables: TableReport[] = [];
     for (const table of SECRET_TABLES) tables.push(await rotateTable(repository, table, options, clock));
@@ -78,7 +76,7 @@ async function rotateTable(
   repository: KeyRotationRepository,
   table: SecretTable,
   options: RotationOptions,
-  clock: { takeover(): boolean; graceLeftMs(): number },
+  clock: RotationClock,
 ): Promise<TableReport> {
   const { keyring } = options;
   const cipher = new SecretCipher(keyring);
@@ -111,7 +109,7 @@ async function rotateTable(
         table.table,
         rewrites.map((r) => r.id),
       );
-      const written = await repository.compareAndSwap(table, rewrites, clock.takeover());
+      const written = await repository.compareAndSwap(table, rewrites, clock.takeoverUntil());
       progress.reEncrypted += written.size;
       skippedThisPass += rewrites.length - written.size;
       progress.skipped += rewrites.length - written.size;
@@ -154,4 +152,19 @@ function isUnderPrimary(cipher: SecretCipher, value: Buffer): boolean {
   } catch {
     return false; // malformed: decrypt reports why
   }
+}
+
+/** The lease rule's takeover grace for this run (lease-rule.ts): it counts from the run's start. */
+interface RotationClock {
+  takeoverUntil(): Date | null;
+  graceLeftMs(): number;
+}
+
+async function rotationClock(pool: pg.Pool, startedAt: number, graceMs: number): Promise<RotationClock> {
+  const { rows } = await pool.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+  const offsetMs = rows[0]!.now.getTime() - Date.now();
+  return {
+    takeoverUntil: () => (performance.now() - startedAt >= graceMs ? takeoverDeadline(offsetMs) : null),
+    graceLeftMs: () => Math.max(0, startedAt + graceMs - performance.now()),
+  };
 }

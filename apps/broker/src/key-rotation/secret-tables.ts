@@ -13,10 +13,10 @@ export interface SecretTable {
   columns: SecretColumn[];
   /**
    * SQL condition (on the row alias given) under which a row must not be rewritten now, or null.
-   * Evaluated inside the compare-and-swap UPDATE, so it is checked under the row lock. `takeover`:
-   * the rotation has had the database long enough to treat expired leases as abandoned.
+   * Evaluated inside the compare-and-swap UPDATE, so it is checked under the row lock. `takeoverUntil`:
+   * until when the rotation may treat expired leases as abandoned (null: not yet; lease-rule.ts).
    */
-  busyWhen: ((row: string, takeover: boolean) => string) | null;
+  busyWhen: ((row: string, takeoverUntil: Date | null) => string) | null;
 }
 
 /**
@@ -37,7 +37,7 @@ export const SECRET_TABLES: readonly SecretTable[] = [
     // the freshly rotated session, so the rotation leaves a row exactly as long as a refresher would
     // not take it over: the lease rule (lease-rule.ts), with the rotation's own start as the moment
     // it regained the database (it is a process of its own, and any failed query ends its run).
-    busyWhen: (row, takeover) => `NOT ${leaseFreeText(row, takeover)}`,
+    busyWhen: (row, takeoverUntil) => `NOT ${leaseFreeText(row, takeoverUntil)}`,
   },
   {
     table: 'oauth_attempts',

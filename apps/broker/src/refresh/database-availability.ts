@@ -7,11 +7,11 @@ const HEARTBEAT_MS = 1_000;
 /** A probe not answered by then counts as the database being away (a dead network sends no error). */
 const PROBE_TIMEOUT_MS = 2_000;
 /** query_timeout also makes the pool drop the connection of a probe that hangs. */
-const PROBE = { text: 'SELECT 1', query_timeout: PROBE_TIMEOUT_MS };
+const PROBE = { text: 'SELECT clock_timestamp() AS now', query_timeout: PROBE_TIMEOUT_MS };
 
 /**
  * Whether this process reaches Postgres, and since when without a break: the clock the lease rule's
- * takeover grace runs on (lease-rule.ts, invariant 2). A `SELECT 1` every second on the broker's own
+ * takeover grace runs on (lease-rule.ts, invariant 2). A probe (the database clock) every second on the broker's own
  * pool, on every replica (one whose scheduler is off still claims on demand), and at once whenever a
  * refresher write fails. The first answer after start counts as regaining the database: a process
  * cannot know what it missed before it ran.
@@ -23,6 +23,11 @@ export class DatabaseAvailability implements OnApplicationBootstrap, OnApplicati
   private probing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly waiters = new Set<() => void>();
+  /**
+   * The database clock minus this process's, from the last probe (taken at its answer: off by at
+   * most the probe's round trip, far below the takeover window it serves).
+   */
+  clockOffsetMs = 0;
 
   constructor(private readonly prisma: PrismaService) {}
 
@@ -66,7 +71,8 @@ export class DatabaseAvailability implements OnApplicationBootstrap, OnApplicati
   private async ask(): Promise<void> {
     const late = setTimeout(() => (this.upSince = undefined), PROBE_TIMEOUT_MS).unref();
     try {
-      await this.prisma.pool.query(PROBE);
+      const { rows } = await this.prisma.pool.query<{ now: Date }>(PROBE);
+      this.clockOffsetMs = rows[0]!.now.getTime() - Date.now();
       this.upSince ??= performance.now();
       for (const wake of [...this.waiters]) wake();
     } catch {

@@ -24,6 +24,8 @@ import { Prisma } from '#libs/database';
  *    after regaining (a heartbeat, one write; a write waiting for a new connection is bounded by
  *    the pool's 5 s connect timeout), and a longer one would only delay taking over a crashed holder's
  *    rows after an outage or a start.
+ * 2a. That permission is judged when a statement is built and expires inside SQL shortly after
+ *    (TAKEOVER_STATEMENT_WINDOW_MS, database clock): a statement held up on its way cannot use it late.
  * 3. A process never claims a row it holds itself (TakeoverGuard): its own holder is known alive,
  *    whatever the clock says.
  * 4. A late write-back never undoes a state change: complete() stores only into a row that is still
@@ -43,24 +45,43 @@ export function leaseMsFor(config: Pick<BrokerConfig, 'sipgate'>): number {
   return Math.max(10_000, config.sipgate.httpTimeoutMs * 3);
 }
 
+/**
+ * How long a statement allowed to take over expired leases stays allowed, on the database clock,
+ * from the moment it was built. The permission is the process's judgement of *now*; a statement
+ * held up on its way (a network stall, a retransmitting socket) must not arrive later and use it
+ * when that judgement may no longer hold, so it expires inside SQL.
+ */
+export const TAKEOVER_STATEMENT_WINDOW_MS = 2_000;
+
 /** What the process issuing a statement knows that the database cannot (see TakeoverGuard). */
 export interface LeaseStanding {
-  /** This process has had the database for at least the takeover grace (invariant 2). */
-  takeover: boolean;
+  /**
+   * Until when (database clock) the statement may take over expired leases; null: it may not. Set
+   * only while this process has had the database for at least the takeover grace (invariant 2).
+   */
+  takeoverUntil: Date | null;
   /** Connections whose refresh this process holds itself (invariant 3). */
   held: readonly string[];
 }
 
+/** The deadline for a statement built now, given the database clock's offset from this process's. */
+export function takeoverDeadline(databaseClockOffsetMs: number): Date {
+  return new Date(Date.now() + databaseClockOffsetMs + TAKEOVER_STATEMENT_WINDOW_MS);
+}
+
 /**
  * Invariants 1 and 2 as SQL text on the row alias given, for statements built as text (key
- * rotation). `takeover` is rendered as a literal: it is this process's own boolean, never input.
+ * rotation). The deadline is rendered as a literal: it is this process's own Date, never input.
  */
-export function leaseFreeText(row: string, takeover: boolean): string {
-  return `(${row}.lease_expires_at IS NULL OR (${row}.lease_expires_at < now() AND ${takeover ? 'TRUE' : 'FALSE'}))`;
+export function leaseFreeText(row: string, takeoverUntil: Date | null): string {
+  const takeover = takeoverUntil
+    ? `statement_timestamp() < '${takeoverUntil.toISOString()}'::timestamptz`
+    : 'FALSE';
+  return `(${row}.lease_expires_at IS NULL OR (${row}.lease_expires_at < now() AND ${takeover}))`;
 }
 
 /** "This process may take the row now", on the `connections` table: invariants 1 to 3. */
 export function claimable(standing: LeaseStanding): Prisma.Sql {
-  return Prisma.sql`${Prisma.raw(leaseFreeText('connections', standing.takeover))}
+  return Prisma.sql`${Prisma.raw(leaseFreeText('connections', standing.takeoverUntil))}
     AND NOT (connections.id = ANY(${[...standing.held]}::uuid[]))`;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { BrokerConfig } from '#libs/config';
 import { InjectConfig } from '../config/config.module.js';
 import { DatabaseAvailability } from './database-availability.js';
-import { leaseMsFor, type LeaseStanding } from './lease-rule.js';
+import { leaseMsFor, type LeaseStanding, takeoverDeadline } from './lease-rule.js';
 
 /**
  * This process's side of the lease rule (lease-rule.ts): which refreshes it holds itself, and
@@ -35,6 +35,9 @@ export class TakeoverGuard {
   }
 
   standing(): LeaseStanding {
-    return { takeover: this.database.upFor(this.graceMs), held: [...this.held] };
+    return {
+      takeoverUntil: this.database.upFor(this.graceMs) ? takeoverDeadline(this.database.clockOffsetMs) : null,
+      held: [...this.held],
+    };
   }
 }
