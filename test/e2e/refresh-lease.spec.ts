@@ -10,12 +10,9 @@ import {
   TEST_CLIENT,
   type SandboxedBroker,
 } from '../support/sandboxed-broker.js';
+import { SHORT_LEASE_ENV, SHORT_LEASE_MS } from '../support/short-lease.js';
 import { sql } from '../support/sql.js';
 import { refuseWriteBacks, type WriteBackFault } from '../support/write-back-fault.js';
-
-/** sipgate calls time out after 2 s, so leases last 10 s (the minimum), and so does the takeover grace. */
-const FAST_SIPGATE = { SIPGATE_HTTP_TIMEOUT_MS: '2000' };
-const LEASE_MS = 10_000;
 
 interface LeaseRow {
   status: string;
@@ -49,7 +46,12 @@ describe('a refresh whose write-back cannot reach the database', () => {
   beforeAll(async () => {
     // Access tokens live 8 s and are refreshed 3 s before expiry by this process's own scheduler.
     broker = await startSandboxedBroker({
-      env: { REFRESH_SCHEDULER: 'on', REFRESH_MARGIN_SECONDS: '3', REFRESH_TICK_MS: '200', ...FAST_SIPGATE },
+      env: {
+        REFRESH_SCHEDULER: 'on',
+        REFRESH_MARGIN_SECONDS: '3',
+        REFRESH_TICK_MS: '200',
+        ...SHORT_LEASE_ENV,
+      },
       sandboxOptions: { accessTokenTtlSeconds: 8 },
     });
     startedAt = Date.now(); // it has reached the database since before this
@@ -70,7 +72,7 @@ describe('a refresh whose write-back cannot reach the database', () => {
     const held = await leaseOf(broker.database.url, connection.id);
     expect(held.lease_token).not.toBeNull();
     // Past its lease, with the process up longer than the takeover grace, over many scheduler ticks.
-    const quietUntil = Math.max(held.lease_expires_at!.getTime(), startedAt + LEASE_MS) + 3_000;
+    const quietUntil = Math.max(held.lease_expires_at!.getTime(), startedAt + SHORT_LEASE_MS) + 3_000;
     await sleep(quietUntil - Date.now());
 
     const during = broker.sandbox.stats();
@@ -110,8 +112,8 @@ describe('a late write-back after another replica changed the connection', () =>
     sandbox = await startSandbox({
       clients: [{ ...TEST_CLIENT, redirectUris: [`${PUBLIC_URL}/v1/oauth/callback`] }],
     });
-    holder = await startSandboxedBroker({ database, sandbox, env: FAST_SIPGATE });
-    other = await startSandboxedBroker({ database, sandbox, env: FAST_SIPGATE });
+    holder = await startSandboxedBroker({ database, sandbox, env: SHORT_LEASE_ENV });
+    other = await startSandboxedBroker({ database, sandbox, env: SHORT_LEASE_ENV });
   });
   afterAll(async () => {
     await holder.close();

@@ -11,10 +11,7 @@ import {
   TEST_CLIENT,
   type SandboxedBroker,
 } from '../support/sandboxed-broker.js';
-
-/** sipgate calls time out after 2 s, so leases last 10 s (the minimum), and so does the takeover grace. */
-const FAST_SIPGATE = { SIPGATE_HTTP_TIMEOUT_MS: '2000' };
-const LEASE_MS = 10_000;
+import { SHORT_LEASE_ENV, SHORT_LEASE_MS } from '../support/short-lease.js';
 
 /** RefreshRepository.complete as Prisma sends it: the only UPDATE of connections that sets last_refreshed_at. */
 const isWriteBack = (text: string) =>
@@ -115,9 +112,9 @@ describe('a write-back sent on a pool connection whose peer silently vanished', 
     holder = await startSandboxedBroker({
       database: { ...database, url: proxy.url },
       sandbox,
-      env: FAST_SIPGATE,
+      env: SHORT_LEASE_ENV,
     });
-    other = await startSandboxedBroker({ database, sandbox, env: FAST_SIPGATE });
+    other = await startSandboxedBroker({ database, sandbox, env: SHORT_LEASE_ENV });
   }, 60_000);
   afterAll(async () => {
     // The holder's shutdown waits for its write-back: end the silent connection so it retries and settles.
@@ -147,7 +144,7 @@ describe('a write-back sent on a pool connection whose peer silently vanished', 
 
     // The lease was taken before the write-back was sent: past its end, with a margin, the other
     // replica (which has had the database for longer than the takeover grace) asks for a refresh.
-    await sleep(blackHoledAt + LEASE_MS + 1_500 - Date.now());
+    await sleep(blackHoledAt + SHORT_LEASE_MS + 1_500 - Date.now());
     const answer = await refresh(other, connection.id);
 
     const status = await eventually('the connection reads back', 5_000, async () => {

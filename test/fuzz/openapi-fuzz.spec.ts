@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import pg from 'pg';
 import { connectOAuth } from '../support/connect-flow.js';
+import { connectPat } from '../support/consumer-fixture.js';
 import { startSandboxedBroker, type SandboxedBroker } from '../support/sandboxed-broker.js';
 import { type FuzzRequest, invalidRequests } from './invalid-requests.js';
 import { loadOperations } from './openapi-operations.js';
@@ -38,14 +39,7 @@ describe('every operation of the OpenAPI document under invalid input', () => {
     db = new pg.Client({ connectionString: broker.database.url });
     await db.connect();
     existingIds.push((await connectOAuth(broker)).id);
-    const pat = broker.sandbox.pats()[0]!;
-    const patConnection = await broker.app.inject({
-      method: 'POST',
-      url: '/v1/connections/pat',
-      headers: broker.admin,
-      payload: { tokenId: pat.tokenId, token: pat.token },
-    });
-    existingIds.push(patConnection.json<{ id: string }>().id);
+    existingIds.push((await connectPat(broker, broker.sandbox.pats()[0]!)).id);
     const key = await broker.app.inject({
       method: 'POST',
       url: '/v1/api-keys',
